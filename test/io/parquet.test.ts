@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeData, makeVector, Table, FixedSizeList, Float32, Field, Utf8, vectorFromArray, Int32 } from 'apache-arrow';
+import { fixedSizeListChunks, readParquetFile, readParquetMetadata, writeParquetFile } from '../../src/io/parquet.ts';
+
+function spectrogramTable(rows: number, size: number): { table: Table; flat: Float32Array } {
+  const flat = new Float32Array(rows * size).map((_, i) => Math.sin(i) * 100);
+  const child = makeData({ type: new Float32(), length: rows * size, data: flat });
+  const listType = new FixedSizeList(size, new Field('item', new Float32(), false));
+  const spec = makeVector(makeData({ type: listType, length: rows, nullCount: 0, child }));
+  const ids = vectorFromArray(Array.from({ length: rows }, (_, i) => `clip-${i}`), new Utf8());
+  const n = vectorFromArray(Array.from({ length: rows }, () => size), new Int32());
+  return { table: new Table({ id: ids, n, spec }), flat };
+}
+
+describe('parquet io', () => {
+  it('round-trips a FixedSizeList<float32> column and footer metadata', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+    const { table, flat } = spectrogramTable(2500, 12);
+    const path = join(dir, 'f.parquet');
+    await writeParquetFile(path, table, { rowGroupSize: 1000, metadata: { n_mels: '64' } });
+    const back = await readParquetFile(path);
+    expect(back.numRows).toBe(2500);
+    expect(back.getChild('id')!.get(2499)).toBe('clip-2499');
+    const { listSize, chunks } = fixedSizeListChunks(back.getChild('spec')!);
+    expect(listSize).toBe(12);
+    const joined = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
+    let o = 0;
+    for (const c of chunks) { joined.set(c, o); o += c.length; }
+    expect(joined).toEqual(flat);
+    expect((await readParquetMetadata(path)).n_mels).toBe('64');
+    // no temporary file left behind
+    expect((await readdir(dir)).sort()).toEqual(['f.parquet']);
+  });
+
+  it('reads a subset of columns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+    const path = join(dir, 'f.parquet');
+    await writeParquetFile(path, spectrogramTable(10, 3).table);
+    const back = await readParquetFile(path, { columns: ['id'] });
+    expect(back.schema.fields.map((f) => f.name)).toEqual(['id']);
+  });
+
+  it('names the file when it is not Parquet', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+    const path = join(dir, 'bad.parquet');
+    await writeFile(path, 'not parquet at all');
+    await expect(readParquetFile(path)).rejects.toThrow(/bad\.parquet is not a readable Parquet file/);
+  });
+});
