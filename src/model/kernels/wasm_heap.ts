@@ -1,0 +1,111 @@
+// Direct access to the tfjs wasm backend's heap and exported C functions.
+//
+// Every tensor of the wasm backend lives in the backend's WebAssembly memory; the backend
+// maps a tensor's dataId to {id, memoryOffset}. Our kernels read and write those bytes in
+// place and call the backend's exported kernels (XNNPACK underneath) with tensors laid out
+// the way the fast paths want. All state here is per backend instance (a WeakMap keyed on
+// the backend), so every worker thread with its own backend gets its own.
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The part of the Emscripten module that we use (the package ships no usable typings). */
+export interface WasmModule {
+  HEAPF32: Float32Array;
+  HEAPU8: Uint8Array;
+  cwrap(name: string, ret: string | null, args: string[]): (...args: unknown[]) => unknown;
+  asm: Record<string, unknown>;
+}
+
+export function wasmModule(backend: BackendWasm): WasmModule {
+  return backend.wasm as unknown as WasmModule;
+}
+
+/** The backend's tensor id (the key of its C++ tensor registry). */
+export function tensorId(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.id;
+}
+
+/** Index of the tensor's first float in HEAPF32. */
+export function f32Offset(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset >>> 2;
+}
+
+/**
+ * The current Float32 view of the heap. Fetch it AFTER every allocation of the kernel:
+ * makeOutput may grow the memory, which replaces the view.
+ */
+export function heapF32(backend: BackendWasm): Float32Array {
+  return wasmModule(backend).HEAPF32;
+}
+
+/** Allocate a float32 tensor on the backend (uninitialized memory). */
+export function allocF32(backend: BackendWasm, shape: number[]): TensorInfo {
+  return backend.makeOutput(shape, 'float32');
+}
+
+export function dispose(backend: BackendWasm, ...ts: TensorInfo[]): void {
+  for (const t of ts) backend.disposeData(t.dataId);
+}
+
+type MatMulFn = (
+  aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array,
+  bRank: number, transposeA: number, transposeB: number, outId: number) => void;
+type Conv2DFn = (
+  xId: number, batch: number, inH: number, inW: number, filterId: number, fh: number,
+  fw: number, padTop: number, padRight: number, padBottom: number, padLeft: number,
+  isSamePad: number, dilH: number, dilW: number, strideH: number, strideW: number,
+  inC: number, outC: number, outId: number) => void;
+
+interface Exports { batchMatMul: MatMulFn; conv2d: Conv2DFn }
+const exportsByBackend = new WeakMap<BackendWasm, Exports>();
+
+function exportsOf(backend: BackendWasm): Exports {
+  let e = exportsByBackend.get(backend);
+  if (e == null) {
+    const m = wasmModule(backend);
+    const n = 'number';
+    e = {
+      batchMatMul: m.cwrap('BatchMatMul', null,
+        [n, 'array', n, n, 'array', n, n, n, n]) as unknown as MatMulFn,
+      conv2d: m.cwrap('Conv2D', null,
+        [n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n]) as unknown as Conv2DFn,
+    };
+    exportsByBackend.set(backend, e);
+  }
+  return e;
+}
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/**
+ * out[M x N] = a[M x K] · b[K x N], all row-major, through XNNPACK's fully-connected
+ * operator (the backend's fast path: no transposes, batch 1). `out` may have any shape
+ * with M*N elements. XNNPACK caches the packed `b` keyed on its tensor id until `b` is
+ * disposed, so `b` must not be modified in place after the call.
+ */
+export function matMulInto(
+  backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo,
+  m: number, k: number, n: number,
+): void {
+  exportsOf(backend).batchMatMul(
+    tensorId(backend, a), shapeBytes([1, m, k]), 3,
+    tensorId(backend, b), shapeBytes([1, k, n]), 3, 0, 0, tensorId(backend, out));
+}
+
+export interface ConvGeometry {
+  batch: number; inH: number; inW: number; inC: number; outC: number;
+  fh: number; fw: number; strideH: number; strideW: number;
+  padTop: number; padRight: number; padBottom: number; padLeft: number;
+}
+
+/** NHWC convolution through XNNPACK, filter [fh, fw, inC, outC], explicit padding. */
+export function conv2dInto(
+  backend: BackendWasm, x: TensorInfo, filter: TensorInfo, out: TensorInfo, g: ConvGeometry,
+): void {
+  exportsOf(backend).conv2d(
+    tensorId(backend, x), g.batch, g.inH, g.inW, tensorId(backend, filter), g.fh, g.fw,
+    g.padTop, g.padRight, g.padBottom, g.padLeft, 0, 1, 1, g.strideH, g.strideW,
+    g.inC, g.outC, tensorId(backend, out));
+}

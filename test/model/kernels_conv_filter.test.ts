@@ -1,0 +1,52 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { backendsReady, compareBackends, spec } from './kernel_harness.ts';
+
+type Pad = 'same' | 'valid';
+interface Case { n: number; h: number; w: number; ci: number; co: number; k: [number, number]; s: number; pad: Pad }
+
+function convOut(size: number, k: number, s: number, pad: Pad): number {
+  return pad === 'same' ? Math.ceil(size / s) : Math.ceil((size - k + 1) / s);
+}
+
+const cases: Case[] = [];
+for (const [n, h, w] of [[1, 5, 7], [2, 9, 8], [3, 13, 11]] as const) {
+  for (const [ci, co] of [[1, 16], [3, 5], [16, 8], [33, 7]] as const) {
+    for (const s of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) {
+        cases.push({ n, h, w, ci, co, k: [3, 3], s, pad });
+      }
+    }
+  }
+}
+// Non-square and even kernels, asymmetric 'same' padding.
+cases.push({ n: 2, h: 10, w: 9, ci: 4, co: 6, k: [2, 4], s: 1, pad: 'same' });
+cases.push({ n: 2, h: 10, w: 9, ci: 4, co: 6, k: [5, 1], s: 2, pad: 'valid' });
+cases.push({ n: 1, h: 4, w: 4, ci: 2, co: 3, k: [5, 5], s: 1, pad: 'same' });
+
+describe('Conv2DBackpropFilter on wasm matches cpu', () => {
+  beforeAll(backendsReady);
+
+  it('is registered for wasm', () => {
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it.each(cases)('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad', async (c) => {
+    const dyShape = [c.n, convOut(c.h, c.k[0], c.s, c.pad), convOut(c.w, c.k[1], c.s, c.pad), c.co];
+    const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.ci, c.co];
+    const err = await compareBackends(
+      [spec([c.n, c.h, c.w, c.ci], 1), spec(dyShape, 2)],
+      (x, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! },
+        { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor,
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('gives conv2d filter gradients equal to cpu through tf.grads (the training path)', async () => {
+    const err = await compareBackends(
+      [spec([4, 12, 17, 3], 3), spec([3, 3, 3, 8], 4), spec([4, 6, 9, 8], 5)],
+      (x, f, r) => tf.grads((xx, ff) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same'), r!)))([x!, f!]),
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+});
