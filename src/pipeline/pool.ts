@@ -1,0 +1,110 @@
+// The worker-thread pool shared by every running stage (piscina), sized to the cores.
+// Stages call ctx.pool.run(new URL('../src/x/tasks.ts', import.meta.url), 'fn', arg):
+// the worker imports that module (TypeScript through tsx) and calls its export.
+//
+// Worker threads do not inherit the parent's module loader hooks (neither the CLI's
+// tsx registration nor vitest's transformer), and on Node 20 a worker's
+// `execArgv: ['--import', 'tsx']` does not reach its imports either; so the worker
+// entry (pool-worker.mjs, plain JS) registers tsx itself before importing any task
+// module. That works the same from the CLI, from vitest and from any working directory.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { Piscina } from 'piscina';
+import type { WorkerPool } from './types.ts';
+
+interface PoolTask {
+  module: string; // file: URL
+  fn: string;
+  arg: unknown;
+}
+
+export interface PoolOptions {
+  /** Worker threads; default SER_THREADS or the number of cores. */
+  size?: number;
+}
+
+export interface ClosablePool extends WorkerPool {
+  /** Like run(), cancellable: an aborted signal rejects the task (and ends its thread). */
+  runWithSignal<T = unknown>(module: string | URL, fn: string, arg: unknown, transfer: Transferable[] | undefined, signal: AbortSignal | undefined): Promise<T>;
+  /** Stop all threads. Pending tasks are rejected. */
+  destroy(): Promise<void>;
+}
+
+/** Default pool size: env SER_THREADS, else the number of cores. */
+export function defaultPoolSize(): number {
+  const env = Number(process.env.SER_THREADS);
+  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+}
+
+/** Normalize a task module reference to a file: URL string. */
+export function moduleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (module.startsWith('file:')) return module;
+  if (isAbsolute(module)) return pathToFileURL(module).href;
+  throw new Error(`pool.run: task module must be an absolute path or a file: URL (got '${module}'); use new URL('./tasks.ts', import.meta.url)`);
+}
+
+/** Create a pool. Threads start on the first task, so an idle CLI pays nothing. */
+export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
+  const size = opts.size ?? defaultPoolSize();
+  let piscina: Piscina | undefined;
+  const get = (): Piscina => {
+    piscina ??= new Piscina({
+      filename: fileURLToPath(new URL('./pool-worker.mjs', import.meta.url)),
+      minThreads: size,
+      maxThreads: size,
+      // Tasks are CPU-bound; one at a time per thread.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+      // Not the parent's flags (vitest's or the CLI's): the entry sets up tsx itself.
+      execArgv: [],
+    });
+    return piscina;
+  };
+  const runWithSignal = async <T>(module: string | URL, fn: string, arg: unknown, transfer: Transferable[] | undefined, signal: AbortSignal | undefined): Promise<T> => {
+    const task: PoolTask = { module: moduleUrl(module), fn, arg };
+    signal?.throwIfAborted();
+    try {
+      return (await get().run(task, { transferList: transfer as never, signal: signal ?? null })) as T;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!e.message.includes(task.module)) e.message = `${e.message} (worker task ${fn} in ${task.module})`;
+      throw e;
+    }
+  };
+  return {
+    size,
+    run: (module, fn, arg, transfer) => runWithSignal(module, fn, arg, transfer, undefined),
+    runWithSignal,
+    async destroy() {
+      const p = piscina;
+      piscina = undefined;
+      await p?.destroy();
+    },
+  };
+}
+
+/** A view of a pool whose tasks are all cancelled by `signal` (one per stage run). */
+export function poolWithSignal(pool: ClosablePool, signal: AbortSignal): WorkerPool {
+  return {
+    size: pool.size,
+    run: (module, fn, arg, transfer) => pool.runWithSignal(module, fn, arg, transfer, signal),
+  };
+}
+
+let shared: ClosablePool | undefined;
+
+/** The process-wide pool (created lazily). */
+export function sharedPool(): ClosablePool {
+  shared ??= createWorkerPool();
+  return shared;
+}
+
+/** Destroy the process-wide pool, e.g. in a test's afterAll. */
+export async function destroySharedPool(): Promise<void> {
+  const p = shared;
+  shared = undefined;
+  await p?.destroy();
+}
