@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { Piscina } from 'piscina';
-import type { WorkerPool } from './types.ts';
+import type { Transferable, WorkerPool } from './types.ts';
 
 interface PoolTask {
   module: string; // file: URL

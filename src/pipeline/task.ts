@@ -1,5 +1,6 @@
 // Helpers for worker task modules (the modules passed to ctx.pool.run). Kept free of
-// imports so that a task module loading it costs nothing.
+// runtime imports so that a task module loading it costs nothing.
+import type { Transferable } from './types.ts';
 
 const TRANSFER = Symbol.for('ser.pool.transfer');
 

@@ -3,6 +3,11 @@
 // (deps, params, raw data, matrix). Stage code never touches the cache, the lock or
 // other stages' directories except through `ctx`.
 
+import type { TransferListItem } from 'node:worker_threads';
+
+/** Something moved (not copied) to or from a worker: an ArrayBuffer, a MessagePort, … */
+export type Transferable = TransferListItem;
+
 /** Parameter values as parsed from pipeline.yaml (after --set overrides). */
 export type ParamValue = null | boolean | number | string | ParamValue[] | { [key: string]: ParamValue };
 export type Params = { [key: string]: ParamValue };
