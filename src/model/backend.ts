@@ -34,6 +34,8 @@ export interface BackendInfo {
 export interface InitBackendOptions {
   /** Where the choice is logged (default: stderr). */
   log?: (message: string) => void;
+  /** wasm: register only these of our kernels (default: all). For A/B measurements. */
+  kernels?: readonly string[];
 }
 
 const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -54,11 +56,11 @@ export async function initBackend(
     try {
       info = await initTensorflow(name);
     } catch (err) {
-      info = await initWasm(name);
+      info = await initWasm(name, options.kernels);
       info.fallbackReason = (err as Error).message;
     }
   } else if (name === 'wasm') {
-    info = await initWasm(name);
+    info = await initWasm(name, options.kernels);
   } else {
     await activate('cpu');
     info = {
@@ -98,10 +100,10 @@ async function initTensorflow(requested: BackendName): Promise<BackendInfo> {
   };
 }
 
-async function initWasm(requested: BackendName): Promise<BackendInfo> {
+async function initWasm(requested: BackendName, only?: readonly string[]): Promise<BackendInfo> {
   // Kernels first: a backend picks up registered kernels' setup when it initialises, and
   // ours need none, so registering before or after is equally safe.
-  const customKernels = registerWasmKernels();
+  const customKernels = registerWasmKernels(only);
   if (tf.findBackend('wasm') == null) {
     // Node: load the .wasm binaries from the installed package as files, not by URL.
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));

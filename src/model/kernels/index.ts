@@ -3,26 +3,41 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.ts';
+import { conv2dBackpropInputConfig } from './conv2d_backprop_input.ts';
+import { saveStockKernel } from './stock.ts';
 
 /** Our kernels, in registration order. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
 ];
 
 const registered = new Set<KernelConfig>();
 
 /**
  * Register (idempotently) our kernels for the wasm backend, replacing stock ones with the
- * same name. Returns the names of our kernels now active.
+ * same name. `only` restricts to a subset (to measure one kernel against the stock one; a
+ * stock kernel, once replaced, stays replaced in this realm). Returns the names of our
+ * kernels now active.
  */
-export function registerWasmKernels(): string[] {
-  for (const config of wasmKernelConfigs) {
+export function registerWasmKernels(only?: readonly string[]): string[] {
+  if (only != null) {
+    const unknown = only.filter((k) => !wasmKernelConfigs.some((c) => c.kernelName === k));
+    if (unknown.length > 0) {
+      throw new Error(`registerWasmKernels: no such kernel of ours: ${unknown.join(', ')} ` +
+        `(ours: ${wasmKernelConfigs.map((c) => c.kernelName).join(', ')})`);
+    }
+  }
+  const chosen = wasmKernelConfigs.filter((c) => only == null || only.includes(c.kernelName));
+  for (const config of chosen) {
     if (registered.has(config)) continue;
-    if (tf.getKernel(config.kernelName, config.backendName) != null) {
+    const existing = tf.getKernel(config.kernelName, config.backendName);
+    if (existing != null) {
+      saveStockKernel(existing);
       tf.unregisterKernel(config.kernelName, config.backendName);
     }
     tf.registerKernel(config);
     registered.add(config);
   }
-  return wasmKernelConfigs.map((c) => c.kernelName);
+  return [...registered].map((c) => c.kernelName);
 }

@@ -50,3 +50,26 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
     expect(err).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('Conv2DBackpropInput on wasm matches cpu', () => {
+  beforeAll(backendsReady);
+
+  it.each(cases)('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad', async (c) => {
+    const dyShape = [c.n, convOut(c.h, c.k[0], c.s, c.pad), convOut(c.w, c.k[1], c.s, c.pad), c.co];
+    const inputShape = [c.n, c.h, c.w, c.ci];
+    const err = await compareBackends(
+      [spec(dyShape, 6), spec([c.k[0], c.k[1], c.ci, c.co], 7)],
+      (dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! },
+        { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape }) as tf.Tensor,
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('gives conv2d input gradients equal to cpu through tf.grads', async () => {
+    const err = await compareBackends(
+      [spec([2, 11, 14, 5], 8), spec([3, 3, 5, 6], 9), spec([2, 11, 14, 6], 10)],
+      (x, f, r) => tf.grads((xx) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), r!)))([x!]),
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+});

@@ -1,0 +1,98 @@
+// Per-kernel time of one training step of the default CNN (batch 32, 64x188x1 log-Mels)
+// on one backend thread. Usage:
+//   npx tsx bench/profile-step.ts [--backend wasm|cpu|auto] [--batch 32] [--steps 5]
+//                                 [--kernels Name1,Name2]   (subset of our wasm kernels)
+// Last line: key=value summary (step_ms = median wall time of unprofiled steps).
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../src/model/backend.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    batch: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '5' },
+    kernels: { type: 'string' },
+  },
+});
+const batch = Number(opts.batch);
+const steps = Number(opts.steps);
+const [H, W, CLASSES] = [64, 188, 8];
+
+const info = await initBackend(opts.backend as BackendName, {
+  kernels: opts.kernels == null ? undefined : opts.kernels.split(',').filter(Boolean),
+});
+
+// The project's default model (issue 3/6): 4x[Conv3x3 same -> ReLU -> MaxPool2]
+// 16/32/64/128, flatten, Dense128 ReLU, Dropout .3, Dense 8 (softmax folded into the loss).
+function defaultModel(): tf.Sequential {
+  const m = tf.sequential();
+  [16, 32, 64, 128].forEach((filters, i) => {
+    m.add(tf.layers.conv2d({
+      filters, kernelSize: 3, padding: 'same', activation: 'relu',
+      ...(i === 0 ? { inputShape: [H, W, 1] } : {}),
+    }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  });
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 128, activation: 'relu' }));
+  m.add(tf.layers.dropout({ rate: 0.3 }));
+  m.add(tf.layers.dense({ units: CLASSES }));
+  return m;
+}
+
+tf.util.seedrandom?.('0');
+const model = defaultModel();
+const optimizer = tf.train.adam(1e-3);
+const x = tf.randomNormal([batch, H, W, 1], 0, 1, 'float32', 1);
+const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % CLASSES), 'int32');
+const y = tf.oneHot(labels, CLASSES).toFloat();
+
+function step(): number {
+  const loss = tf.tidy(() => optimizer.minimize(() =>
+    tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true)!);
+  const value = loss.dataSync()[0]!;
+  loss.dispose();
+  return value;
+}
+
+for (let i = 0; i < 2; i++) step(); // warm-up: XNNPACK operators, optimizer slots
+const wall: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const t0 = performance.now();
+  step();
+  wall.push(performance.now() - t0);
+}
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+
+const perKernel = new Map<string, { ms: number; calls: number }>();
+const profiled = 3;
+for (let i = 0; i < profiled; i++) {
+  const prof = await tf.profile(() => { step(); });
+  for (const k of prof.kernels) {
+    const ms = await k.kernelTimeMs;
+    const e = perKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof ms === 'number' ? ms / profiled : 0;
+    e.calls += 1 / profiled;
+    perKernel.set(k.name, e);
+  }
+}
+const rows = [...perKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+console.log(`backend=${info.name} simd=${info.simd} threads=${info.threads} kernels=${info.customKernels.join(',') || '-'}`);
+console.log(`step wall times (ms): ${wall.map((t) => t.toFixed(0)).join(' ')}`);
+console.log(`${'kernel'.padEnd(28)} ${'calls'.padStart(6)} ${'ms/step'.padStart(9)} ${'share'.padStart(6)}`);
+for (const [name, e] of rows) {
+  console.log(`${name.padEnd(28)} ${e.calls.toFixed(0).padStart(6)} ${e.ms.toFixed(1).padStart(9)} ${(100 * e.ms / total).toFixed(1).padStart(5)}%`);
+}
+// Conv2DBackpropFilter -> conv2d_backprop_filter; 'Step' (a kernel) must not shadow step_ms.
+const snake = (s: string) => {
+  const k = s.replace(/^_/, '').replace(/2D/g, '2d').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return k === 'step' ? 'step_kernel' : k;
+};
+const summary = [
+  `backend=${info.name}`, `batch=${batch}`, `step_ms=${median(wall).toFixed(1)}`,
+  `kernel_sum_ms=${total.toFixed(1)}`,
+  ...rows.filter(([, e]) => e.ms >= 1).map(([n, e]) => `${snake(n)}_ms=${e.ms.toFixed(1)}`),
+];
+console.log(summary.join(' '));
