@@ -1,0 +1,101 @@
+// features.parquet (CONTRACTS.md): id (utf8), n_mels (int32), n_frames (int32), logmel
+// (FixedSizeList<Float32>[n_mels·n_frames], row-major mel × frame, dB, before
+// normalization). Footer metadata `features` = canonical JSON of the feature params,
+// `sample_rate` = the audio rate they were computed at.
+import { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { fixedSizeListChunks, readParquetFile, readParquetMetadata, writeParquetFile } from '../io/parquet.ts';
+import { canonicalJson } from '../pipeline/params.ts';
+import type { FeatureParams } from './params.ts';
+
+export interface FeatureTableInput {
+  ids: string[];
+  nMels: number;
+  nFrames: number;
+  /** ids.length · nMels · nFrames values, clip after clip. */
+  logmel: Float32Array;
+}
+
+/** The Arrow table of features.parquet (no copy of `logmel`). */
+export function buildFeaturesTable(f: FeatureTableInput): Table {
+  const size = f.nMels * f.nFrames;
+  const rows = f.ids.length;
+  if (f.logmel.length !== rows * size) {
+    throw new Error(`features table: ${f.logmel.length} values for ${rows} clips of ${f.nMels}×${f.nFrames} (expected ${rows * size})`);
+  }
+  const child = makeData({ type: new Float32(), length: rows * size, data: f.logmel });
+  const listType = new FixedSizeList(size, new Field('item', new Float32(), false));
+  const logmel = makeVector(makeData({ type: listType, length: rows, nullCount: 0, child }));
+  return new Table({
+    id: vectorFromArray(f.ids, new Utf8()),
+    n_mels: makeVector(new Int32Array(rows).fill(f.nMels)),
+    n_frames: makeVector(new Int32Array(rows).fill(f.nFrames)),
+    logmel,
+  });
+}
+
+export function featuresMetadata(params: FeatureParams, sampleRate: number): Record<string, string> {
+  return { features: canonicalJson(params), sample_rate: String(sampleRate) };
+}
+
+export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number): Promise<void> {
+  // ~64 clips (≈3 MB of float32) per row group: readers can stream, chunks stay large
+  await writeParquetFile(path, buildFeaturesTable(f), { rowGroupSize: 64, metadata: featuresMetadata(params, sampleRate) });
+}
+
+export interface Features {
+  ids: string[];
+  nMels: number;
+  nFrames: number;
+  /** The logmel column's values, one Float32Array per record batch, zero-copy views of the Arrow buffers. */
+  chunks: Float32Array[];
+  /** Where each clip lives: chunks[chunk].subarray(row·size, (row+1)·size). */
+  index: Map<string, { chunk: number; row: number }>;
+  /** The clip's log-Mel (nMels·nFrames, row-major mel × frame) as a view, no copy. */
+  get(id: string): Float32Array;
+  /** Feature params from the file footer (what the features were computed with). */
+  params: FeatureParams;
+  sampleRate: number;
+}
+
+/** Read features.parquet for train/evaluate: zero-copy Float32Array chunks, indexed by id. */
+export async function readFeatures(path: string): Promise<Features> {
+  const [table, meta] = await Promise.all([readParquetFile(path), readParquetMetadata(path)]);
+  for (const col of ['id', 'n_mels', 'n_frames', 'logmel']) {
+    if (!table.getChild(col)) throw new Error(`${path}: no column '${col}' (has ${table.schema.fields.map((f) => f.name).join(', ')})`);
+  }
+  if (!meta.features || !meta.sample_rate) throw new Error(`${path}: footer metadata 'features'/'sample_rate' missing — not written by featurize`);
+  const ids = table.getChild('id')!.toArray() as string[];
+  const nMelsCol = table.getChild('n_mels')!.toArray() as Int32Array;
+  const nFramesCol = table.getChild('n_frames')!.toArray() as Int32Array;
+  const { listSize, chunks } = fixedSizeListChunks(table.getChild('logmel')!);
+  const nMels = nMelsCol[0] ?? 0;
+  const nFrames = nFramesCol[0] ?? 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (nMelsCol[i] !== nMels || nFramesCol[i] !== nFrames || nMels * nFrames !== listSize) {
+      throw new Error(`${path}: clip ${ids[i]} is ${nMelsCol[i]}×${nFramesCol[i]}, expected ${nMels}×${nFrames} (list size ${listSize})`);
+    }
+  }
+  const index = new Map<string, { chunk: number; row: number }>();
+  let i = 0;
+  chunks.forEach((c, chunk) => {
+    for (let row = 0; row < c.length / listSize; row++) {
+      const id = ids[i++];
+      if (index.has(id)) throw new Error(`${path}: clip id ${id} appears twice`);
+      index.set(id, { chunk, row });
+    }
+  });
+  return {
+    ids,
+    nMels,
+    nFrames,
+    chunks,
+    index,
+    get(id: string) {
+      const at = index.get(id);
+      if (!at) throw new Error(`${path}: no features for clip ${id}`);
+      return chunks[at.chunk].subarray(at.row * listSize, (at.row + 1) * listSize);
+    },
+    params: JSON.parse(meta.features) as FeatureParams,
+    sampleRate: Number(meta.sample_rate),
+  };
+}
