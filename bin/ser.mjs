@@ -1,2 +1,8 @@
 #!/usr/bin/env node
-console.log('ser bin ok', process.argv.slice(2));
+// `npx ser …`: registers tsx's loader in-process (no child process, no build step)
+// and runs the TypeScript CLI in src/cli/main.ts.
+import { register } from 'tsx/esm/api';
+
+register();
+const { cli } = await import('../src/cli/main.ts');
+await cli(process.argv.slice(2));

@@ -73,11 +73,19 @@ export interface StageModule {
   /**
    * Optional step run before the stage's cache key is computed, for stages whose raw
    * data may have to be fetched first (ingest downloads RAVDESS when it is missing).
-   * It must be idempotent and must not write into artifacts/.
+   * `ser run` calls it when one of the stage's `data:` paths does not exist (so a no-op
+   * run never imports the stage); `ser status` never calls it. It must be idempotent
+   * and must not write into artifacts/.
    */
   prepare?(ctx: PrepareContext): Promise<void>;
   /** Do the work: read ctx.inputs / ctx.data, write ctx.outs into ctx.outDir. */
   run(ctx: StageContext): Promise<void>;
+  /**
+   * Stable copies of outputs, refreshed by the runner whenever this stage's artifact is
+   * produced or reused: output path (inside outDir) -> project-relative destination,
+   * e.g. { 'report.html': 'artifacts/report.html' }. Meant for non-matrix stages.
+   */
+  publish?: Record<string, string>;
 }
 
 export interface PrepareContext {
