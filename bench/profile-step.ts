@@ -41,7 +41,6 @@ function defaultModel(): tf.Sequential {
   return m;
 }
 
-tf.util.seedrandom?.('0');
 const model = defaultModel();
 const optimizer = tf.train.adam(1e-3);
 const x = tf.randomNormal([batch, H, W, 1], 0, 1, 'float32', 1);

@@ -1,15 +1,14 @@
 // Conv2DBackpropFilter for the wasm backend (which has none).
 //
-// dW[fh·fw·Ci x Co] = colsT[fh·fw·Ci x N·Ho·Wo] · dy[N·Ho·Wo x Co]
-//
-// dy in NHWC already IS the [N·Ho·Wo x Co] operand; colsT is an im2col written directly in
-// the transposed layout so that the product is one plain (non-transposed) matMul, the only
-// layout the backend sends to XNNPACK's fast GEMM (transposed operands take a scalar loop
-// that is ~14x slower). The result rows come out in [fh, fw, Ci] order = the filter layout.
+// Default: our SIMD kernel (simd/kernels.as.ts convFilterGrad) accumulates
+// dW[kh,kw,i,o] = Σ_pixels xpad[pixel shifted by the tap, i] · dy[pixel, o] directly from a
+// zero-padded copy of x — an implicit im2col, blocked by output row so the working set
+// stays in L1, with 4x8 register tiles.
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
+import { allocF32, byteOffset, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
+import { simdKernels } from './simd/module.ts';
 import { im2colTransposed } from './im2col.ts';
 
 interface Attrs {
@@ -41,23 +40,56 @@ export function conv2dBackpropFilter(args: {
     throw new Error(`Conv2DBackpropFilter (wasm): dy shape ${dy.shape} does not match the ` +
       `convolution output [${batchSize},${outHeight},${outWidth},${outChannels}]`);
   }
-  const rows = info.filterHeight * info.filterWidth * inChannels;
-  const cols = batchSize * outHeight * outWidth;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const dW = allocF32(backend, filterShape);
-  if (cols === 0) {
-    heapF32(backend).fill(0, f32Offset(backend, dW), f32Offset(backend, dW) + rows * outChannels);
+  if (strategy === 'gemm') {
+    filterGradByGemm(backend, x, dy, dW, info);
     return dW;
+  }
+  // x zero-padded so that every tap of every output pixel lies inside it.
+  const hp = (outHeight - 1) * sh + fh;
+  const wp = (outWidth - 1) * sw + fw;
+  const xp = allocF32(backend, [batchSize, Math.max(hp, 0), Math.max(wp, 0), inChannels]);
+  const k = simdKernels(backend);
+  if (outHeight > 0 && outWidth > 0) {
+    k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), batchSize, inHeight, inWidth,
+      inChannels, hp, wp, info.padInfo.top, info.padInfo.left);
+  }
+  k.convFilterGrad(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, dW),
+    batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw);
+  dispose(backend, xp);
+  return dW;
+}
+
+/**
+ * The alternative: dW[fh·fw·Ci x Co] = colsT[fh·fw·Ci x N·Ho·Wo] · dy[N·Ho·Wo x Co] with an
+ * im2col written in the transposed layout, through XNNPACK's GEMM (the only layout the
+ * backend sends there). Kept for comparison (bench/profile-step.ts).
+ */
+function filterGradByGemm(
+  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dW: TensorInfo, info: backend_util.Conv2DInfo,
+): void {
+  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const cols = info.batchSize * info.outHeight * info.outWidth;
+  if (cols === 0) {
+    heapF32(backend).fill(0, f32Offset(backend, dW), f32Offset(backend, dW) + rows * info.outChannels);
+    return;
   }
   const colsT = allocF32(backend, [rows, cols]);
   im2colTransposed(backend, x, colsT, {
-    batch: batchSize, inH: inHeight, inW: inWidth, inC: inChannels,
-    outH: outHeight, outW: outWidth, fh: info.filterHeight, fw: info.filterWidth,
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, fh: info.filterHeight, fw: info.filterWidth,
     strideH: info.strideHeight, strideW: info.strideWidth,
     padTop: info.padInfo.top, padLeft: info.padInfo.left,
   });
-  matMulInto(backend, colsT, dy, dW, rows, cols, outChannels);
+  matMulInto(backend, colsT, dy, dW, rows, cols, info.outChannels);
   dispose(backend, colsT);
-  return dW;
+}
+
+/** 'simd' (default): our direct kernel; 'gemm': im2col + XNNPACK GEMM. */
+let strategy: 'simd' | 'gemm' = 'simd';
+export function setConvFilterGradStrategy(s: 'simd' | 'gemm'): void {
+  strategy = s;
 }
 
 export const conv2dBackpropFilterConfig: KernelConfig = {

@@ -4,12 +4,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.ts';
+import { maxPoolGradConfig } from './max_pool_grad.ts';
+import { sumConfig } from './sum.ts';
+import { batchMatMulConfig } from './batch_mat_mul.ts';
 import { saveStockKernel } from './stock.ts';
 
 /** Our kernels, in registration order. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  sumConfig,
+  batchMatMulConfig,
 ];
 
 const registered = new Set<KernelConfig>();

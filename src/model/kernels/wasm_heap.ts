@@ -25,6 +25,11 @@ export function tensorId(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.id;
 }
 
+/** Byte offset of the tensor in the backend's memory. */
+export function byteOffset(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
 /** Index of the tensor's first float in HEAPF32. */
 export function f32Offset(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset >>> 2;

@@ -1,0 +1,278 @@
+// @ts-nocheck — AssemblyScript, not TypeScript: compiled by `npm run build:kernels` to
+// kernels.wasm (see build.ts). Not imported by TypeScript code.
+//
+// SIMD kernels that work IN PLACE on the tfjs wasm backend's tensors: the module imports
+// the backend's WebAssembly memory, and every pointer argument is a byte offset into it
+// (a tensor's memoryOffset). No allocation, no static data: the module must not write
+// anywhere but the outputs it is given.
+
+// ---------------------------------------------------------------------------------------
+// Filter gradient of a convolution (NHWC), accumulated into dw[fh, fw, ci, co]:
+//   dw[kh, kw, i, o] += Σ_{b, oy, ox} xp[b, oy·sh + kh, ox·sw + kw, i] · dy[b, oy, ox, o]
+// xp is x zero-padded to [n, hp, wp, ci] so every tap of every output pixel is in range.
+// Work is blocked by one output row (ow pixels): that row of dy and the fh rows of xp it
+// touches stay in L1 while every (tap, ci, co) tile sweeps over them. Tiles: 4 input
+// channels x 8 output channels (8 accumulators), then 1 x 8 for leftover input channels,
+// then a scalar loop for output channels beyond the last multiple of 8.
+export function convFilterGrad(
+  xp: usize, dy: usize, dw: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
+  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32,
+): void {
+  memory.fill(dw, 0, <usize>(fh * fw * ci * co) << 2);
+  const co8 = co & ~7;
+  const ci4 = ci & ~3;
+  const xStep = <usize>(sw * ci) << 2; // bytes between horizontally adjacent taps' pixels
+  const dyStep = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const dyRow = dy + (<usize>((b * oh + y) * ow * co) << 2);
+      for (let kh = 0; kh < fh; kh++) {
+        const xRow = xp + (<usize>((b * hp + y * sh + kh) * wp * ci) << 2);
+        for (let kw = 0; kw < fw; kw++) {
+          const xTap = xRow + (<usize>(kw * ci) << 2);
+          const dwTap = dw + (<usize>((kh * fw + kw) * ci * co) << 2);
+          for (let o = 0; o < co8; o += 8) {
+            let i = 0;
+            for (; i < ci4; i += 4) {
+              tile4x8(xTap + (<usize>i << 2), dyRow + (<usize>o << 2),
+                dwTap + (<usize>(i * co + o) << 2), ow, xStep, dyStep, <usize>co << 2);
+            }
+            for (; i < ci; i++) {
+              tile1x8(xTap + (<usize>i << 2), dyRow + (<usize>o << 2),
+                dwTap + (<usize>(i * co + o) << 2), ow, xStep, dyStep);
+            }
+          }
+          for (let o = co8; o < co; o++) {
+            for (let i = 0; i < ci; i++) {
+              let acc: f32 = 0;
+              let px = xTap + (<usize>i << 2);
+              let pd = dyRow + (<usize>o << 2);
+              for (let x = 0; x < ow; x++) {
+                acc += load<f32>(px) * load<f32>(pd);
+                px += xStep;
+                pd += dyStep;
+              }
+              const pw = dwTap + (<usize>(i * co + o) << 2);
+              store<f32>(pw, load<f32>(pw) + acc);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x8(
+  px: usize, pd: usize, pw: usize, ow: i32, xStep: usize, dyStep: usize, rowBytes: usize,
+): void {
+  let a00 = v128.load(pw), a01 = v128.load(pw, 16);
+  let a10 = v128.load(pw + rowBytes), a11 = v128.load(pw + rowBytes, 16);
+  let a20 = v128.load(pw + 2 * rowBytes), a21 = v128.load(pw + 2 * rowBytes, 16);
+  let a30 = v128.load(pw + 3 * rowBytes), a31 = v128.load(pw + 3 * rowBytes, 16);
+  for (let x = 0; x < ow; x++) {
+    const d0 = v128.load(pd), d1 = v128.load(pd, 16);
+    const x0 = v128.load32_splat(px);
+    const x1 = v128.load32_splat(px, 4);
+    const x2 = v128.load32_splat(px, 8);
+    const x3 = v128.load32_splat(px, 12);
+    a00 = f32x4.add(a00, f32x4.mul(x0, d0)); a01 = f32x4.add(a01, f32x4.mul(x0, d1));
+    a10 = f32x4.add(a10, f32x4.mul(x1, d0)); a11 = f32x4.add(a11, f32x4.mul(x1, d1));
+    a20 = f32x4.add(a20, f32x4.mul(x2, d0)); a21 = f32x4.add(a21, f32x4.mul(x2, d1));
+    a30 = f32x4.add(a30, f32x4.mul(x3, d0)); a31 = f32x4.add(a31, f32x4.mul(x3, d1));
+    px += xStep;
+    pd += dyStep;
+  }
+  v128.store(pw, a00); v128.store(pw, a01, 16);
+  v128.store(pw + rowBytes, a10); v128.store(pw + rowBytes, a11, 16);
+  v128.store(pw + 2 * rowBytes, a20); v128.store(pw + 2 * rowBytes, a21, 16);
+  v128.store(pw + 3 * rowBytes, a30); v128.store(pw + 3 * rowBytes, a31, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x8(px: usize, pd: usize, pw: usize, ow: i32, xStep: usize, dyStep: usize): void {
+  let a0 = v128.load(pw), a1 = v128.load(pw, 16);
+  // Two interleaved accumulator pairs: breaks the add dependency chain.
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let x = 0;
+  for (; x + 1 < ow; x += 2) {
+    const s0 = v128.load32_splat(px);
+    const s1 = v128.load32_splat(px + xStep);
+    a0 = f32x4.add(a0, f32x4.mul(s0, v128.load(pd)));
+    a1 = f32x4.add(a1, f32x4.mul(s0, v128.load(pd, 16)));
+    b0 = f32x4.add(b0, f32x4.mul(s1, v128.load(pd + dyStep)));
+    b1 = f32x4.add(b1, f32x4.mul(s1, v128.load(pd + dyStep, 16)));
+    px += xStep << 1;
+    pd += dyStep << 1;
+  }
+  if (x < ow) {
+    const s0 = v128.load32_splat(px);
+    a0 = f32x4.add(a0, f32x4.mul(s0, v128.load(pd)));
+    a1 = f32x4.add(a1, f32x4.mul(s0, v128.load(pd, 16)));
+  }
+  v128.store(pw, f32x4.add(a0, b0));
+  v128.store(pw, f32x4.add(a1, b1), 16);
+}
+
+// Zero-padded copy: xp[b, r, c, :] = x[b, r − pt, c − pl, :] inside x, 0 outside.
+export function padCopy(
+  x: usize, xp: usize, n: i32, h: i32, w: i32, c: i32, hp: i32, wp: i32, pt: i32, pl: i32,
+): void {
+  const rowBytes = <usize>(wp * c) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < hp; r++) {
+      const dst = xp + (<usize>((b * hp + r) * wp * c) << 2);
+      const ir = r - pt;
+      if (ir < 0 || ir >= h) {
+        memory.fill(dst, 0, rowBytes);
+        continue;
+      }
+      // Columns [pl, pl + w) come from x (clipped to wp), the rest are zero.
+      const c0 = max(0, pl);
+      const c1 = min(wp, pl + w);
+      if (c0 > 0) memory.fill(dst, 0, <usize>(c0 * c) << 2);
+      if (c1 > c0) {
+        memory.copy(dst + (<usize>(c0 * c) << 2),
+          x + (<usize>(((b * h + ir) * w + (c0 - pl)) * c) << 2), <usize>((c1 - c0) * c) << 2);
+      }
+      const z0 = max(c0, c1);
+      if (z0 < wp) memory.fill(dst + (<usize>(z0 * c) << 2), 0, <usize>((wp - z0) * c) << 2);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// MaxPool gradient (NHWC): each dy goes to the FIRST maximum of its window (strict >,
+// −∞ start: the cpu backend's and TensorFlow's rule; a window of only NaN/−∞ drops it).
+// Vectorised over 4 channels; windows that tile the input without overlap (stride = size,
+// no padding) write dx directly, otherwise dx is zeroed and accumulated.
+export function maxPoolGrad(
+  x: usize, dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const tiles = sh == fh && sw == fw && pt == 0 && pl == 0;
+  if (!tiles) {
+    memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  } else {
+    // Zero only what no window covers: trailing rows and columns.
+    for (let b = 0; b < n; b++) {
+      for (let r = 0; r < h; r++) {
+        const row = dx + (<usize>((b * h + r) * w * c) << 2);
+        if (r >= oh * fh) {
+          memory.fill(row, 0, <usize>(w * c) << 2);
+        } else if (ow * fw < w) {
+          memory.fill(row + (<usize>(ow * fw * c) << 2), 0, <usize>((w - ow * fw) * c) << 2);
+        }
+      }
+    }
+  }
+  const c4 = c & ~3;
+  const negInf = f32x4.splat(-Infinity);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const r0 = y * sh - pt;
+      const rLo = max(r0, 0), rHi = min(r0 + fh, h);
+      for (let xo = 0; xo < ow; xo++) {
+        const q0 = xo * sw - pl;
+        const qLo = max(q0, 0), qHi = min(q0 + fw, w);
+        const pdy = dy + (<usize>(((b * oh + y) * ow + xo) * c) << 2);
+        for (let ch = 0; ch < c4; ch += 4) {
+          let best = negInf;
+          let bestAt = i32x4.splat(-1);
+          for (let r = rLo; r < rHi; r++) {
+            for (let q = qLo; q < qHi; q++) {
+              const v = v128.load(x + (<usize>(((b * h + r) * w + q) * c + ch) << 2));
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              bestAt = v128.bitselect(i32x4.splat((r - r0) * fw + (q - q0)), bestAt, gt);
+            }
+          }
+          const g = v128.load(pdy + (<usize>ch << 2));
+          for (let r = rLo; r < rHi; r++) {
+            for (let q = qLo; q < qHi; q++) {
+              const hit = i32x4.eq(bestAt, i32x4.splat((r - r0) * fw + (q - q0)));
+              const p = dx + (<usize>(((b * h + r) * w + q) * c + ch) << 2);
+              const share = v128.and(g, hit);
+              v128.store(p, tiles ? share : f32x4.add(v128.load(p), share));
+            }
+          }
+        }
+        for (let ch = c4; ch < c; ch++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let r = rLo; r < rHi; r++) {
+            for (let q = qLo; q < qHi; q++) {
+              const v = load<f32>(x + (<usize>(((b * h + r) * w + q) * c + ch) << 2));
+              if (v > best) { best = v; at = ((b * h + r) * w + q) * c + ch; }
+            }
+          }
+          const g = load<f32>(pdy + (<usize>ch << 2));
+          if (tiles) {
+            for (let r = rLo; r < rHi; r++) {
+              for (let q = qLo; q < qHi; q++) {
+                const i = ((b * h + r) * w + q) * c + ch;
+                store<f32>(dx + (<usize>i << 2), i == at ? g : 0);
+              }
+            }
+          } else if (at >= 0) {
+            const p = dx + (<usize>at << 2);
+            store<f32>(p, load<f32>(p) + g);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Column sums: out[j] = Σ_i src[i·cols + j] (a Sum over all leading axes, e.g. bias
+// gradients). Partial sums per block of 256 rows keep float32 rounding error small.
+export function columnSum(src: usize, out: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3;
+  const rowBytes = <usize>cols << 2;
+  for (let j = 0; j < c4; j += 4) {
+    let total = f32x4.splat(0);
+    for (let i0 = 0; i0 < rows; i0 += 256) {
+      const i1 = min(rows, i0 + 256);
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      let p = src + <usize>i0 * rowBytes + (<usize>j << 2);
+      let i = i0;
+      for (; i + 1 < i1; i += 2) {
+        a = f32x4.add(a, v128.load(p));
+        b = f32x4.add(b, v128.load(p + rowBytes));
+        p += rowBytes << 1;
+      }
+      if (i < i1) a = f32x4.add(a, v128.load(p));
+      total = f32x4.add(total, f32x4.add(a, b));
+    }
+    v128.store(out + (<usize>j << 2), total);
+  }
+  for (let j = c4; j < cols; j++) {
+    let total: f32 = 0;
+    for (let i0 = 0; i0 < rows; i0 += 256) {
+      const i1 = min(rows, i0 + 256);
+      let s: f32 = 0;
+      for (let i = i0; i < i1; i++) s += load<f32>(src + <usize>i * rowBytes + (<usize>j << 2));
+      total += s;
+    }
+    store<f32>(out + (<usize>j << 2), total);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2-D transpose: dst[j·rows + i] = src[i·cols + j], in 16x16 blocks for cache locality.
+export function transpose2d(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let i0 = 0; i0 < rows; i0 += 16) {
+    const i1 = min(rows, i0 + 16);
+    for (let j0 = 0; j0 < cols; j0 += 16) {
+      const j1 = min(cols, j0 + 16);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(src + (<usize>(i * cols + j) << 2)));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Instantiates our SIMD kernels (kernels.wasm, built from kernels.as.ts) on a tfjs wasm
+// backend's memory: one instance per backend, so each worker thread's backend has its own.
+import { readFileSync } from 'node:fs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmModule } from '../wasm_heap.ts';
+
+/** Exports of kernels.wasm; every pointer is a byte offset into the backend's memory. */
+export interface SimdKernels {
+  convFilterGrad(xp: number, dy: number, dw: number, n: number, oh: number, ow: number,
+    hp: number, wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number): void;
+  padCopy(x: number, xp: number, n: number, h: number, w: number, c: number, hp: number,
+    wp: number, pt: number, pl: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
+    oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, pt: number, pl: number): void;
+  columnSum(src: number, out: number, rows: number, cols: number): void;
+  transpose2d(src: number, dst: number, rows: number, cols: number): void;
+}
+
+// The project's TypeScript lib settings (ES2023 + node types) do not declare the
+// WebAssembly globals, though Node has them: type the two calls we make.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | null = null;
+const instances = new WeakMap<BackendWasm, SimdKernels>();
+
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  let k = instances.get(backend);
+  if (k == null) {
+    compiled ??= new WA.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+    const memory = wasmModule(backend).asm['memory'];
+    const instance = new WA.Instance(compiled, { env: { memory } });
+    k = instance.exports as unknown as SimdKernels;
+    instances.set(backend, k);
+  }
+  return k;
+}

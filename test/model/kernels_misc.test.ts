@@ -1,0 +1,74 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { backendsReady, compareBackends, spec, type TensorSpec } from './kernel_harness.ts';
+
+/** Values with many exact ties and zeros (as after a ReLU): tests the first-max rule. */
+function tiedSpec(shape: number[], seed: number): TensorSpec {
+  const s = spec(shape, seed);
+  s.data = s.data.map((v) => Math.max(0, Math.round(v * 3) / 3));
+  return s;
+}
+
+describe('MaxPoolGrad on wasm matches cpu', () => {
+  beforeAll(backendsReady);
+  const cases: { n: number; h: number; w: number; c: number; f: number; s: number; pad: 'same' | 'valid'; ties: boolean }[] = [];
+  for (const [n, h, w] of [[1, 4, 6], [2, 7, 9], [3, 12, 11]] as const) {
+    for (const c of [1, 3, 4, 16, 33]) {
+      for (const [f, s] of [[2, 2], [3, 2], [2, 1], [3, 3]] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          cases.push({ n, h, w, c, f, s, pad, ties: (n + c + f) % 2 === 0 });
+        }
+      }
+    }
+  }
+  it.each(cases)('x[$n,$h,$w,$c] pool $f stride $s $pad ties=$ties', async (c) => {
+    const x = c.ties ? tiedSpec([c.n, c.h, c.w, c.c], 11) : spec([c.n, c.h, c.w, c.c], 11);
+    const y = tf.tidy(() => tf.maxPool(tf.zeros([c.n, c.h, c.w, c.c]) as tf.Tensor4D, c.f, c.s, c.pad));
+    const dyShape = y.shape;
+    y.dispose();
+    const err = await compareBackends([x, spec(dyShape, 12)], (xx, dy) => {
+      const out = tf.maxPool(xx as tf.Tensor4D, c.f, c.s, c.pad);
+      return tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: xx!, output: out },
+        { filterSize: c.f, strides: c.s, pad: c.pad }) as tf.Tensor;
+    });
+    expect(err).toBeLessThanOrEqual(1e-6); // routing only: exact
+  });
+});
+
+describe('Sum on wasm matches cpu', () => {
+  beforeAll(backendsReady);
+  const cases: { shape: number[]; axis: number[]; keepDims: boolean }[] = [
+    { shape: [32, 64, 47, 16], axis: [0, 1, 2], keepDims: false },
+    { shape: [5, 7, 3, 33], axis: [0, 1, 2], keepDims: true },
+    { shape: [32, 128], axis: [0], keepDims: false },
+    { shape: [1000, 3], axis: [0], keepDims: false },
+    { shape: [4, 5, 6], axis: [1, 0], keepDims: false },
+    { shape: [4, 5, 6], axis: [2], keepDims: false }, // not leading: stock kernel
+    { shape: [4, 5, 6], axis: [0, 2], keepDims: true }, // not leading: stock kernel
+    { shape: [7, 9], axis: [0, 1], keepDims: false }, // all axes: stock kernel
+  ];
+  it.each(cases)('shape $shape axis $axis keepDims $keepDims', async (c) => {
+    const err = await compareBackends([spec(c.shape, 13)], (x) => tf.sum(x!, c.axis, c.keepDims));
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('BatchMatMul on wasm matches cpu', () => {
+  beforeAll(backendsReady);
+  const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [];
+  for (const [m, k, n] of [[32, 5632, 128], [7, 5, 3], [1, 9, 1], [33, 17, 8]] as const) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        cases.push({ a: ta ? [k, m] : [m, k], b: tb ? [n, k] : [k, n], ta, tb });
+      }
+    }
+  }
+  cases.push({ a: [1, 6, 4], b: [1, 6, 5], ta: true, tb: false }); // rank 3, batch 1
+  cases.push({ a: [3, 6, 4], b: [3, 4, 5], ta: false, tb: false }); // batched: stock
+  cases.push({ a: [2, 4, 6], b: [2, 5, 4], ta: true, tb: true }); // batched: stock
+  it.each(cases)('a$a b$b transposeA=$ta transposeB=$tb', async (c) => {
+    const err = await compareBackends([spec(c.a, 14), spec(c.b, 15)],
+      (a, b) => tf.matMul(a!, b!, c.ta, c.tb));
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+});
