@@ -19,6 +19,7 @@ export async function readAudioClips(path: string): Promise<AudioClips> {
 }
 
 export function audioClipsFromTable(table: Table, path: string): AudioClips {
+  if (table.numRows === 0) throw new Error(`${path}: no clips (every clip failed to decode upstream?)`);
   const ids = table.getChild('id')!.toArray() as string[];
   const rates = table.getChild('sample_rate')!.toArray() as Int32Array;
   const views: Float32Array[] = [];
@@ -34,7 +35,6 @@ export function audioClipsFromTable(table: Table, path: string): AudioClips {
       views.push(values.subarray(base + offsets[d.offset + r], base + offsets[d.offset + r + 1]));
     }
   }
-  if (ids.length === 0) throw new Error(`${path}: no clips (every clip failed to decode upstream?)`);
   const sampleRate = rates[0];
   for (let i = 0; i < ids.length; i++) {
     if (rates[i] !== sampleRate) throw new Error(`${path}: clip ${ids[i]} is at ${rates[i]} Hz, the first clip at ${sampleRate} Hz — all clips must share one rate`);

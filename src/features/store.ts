@@ -1,8 +1,11 @@
 // features.parquet (CONTRACTS.md): id (utf8), n_mels (int32), n_frames (int32), logmel
 // (FixedSizeList<Float32>[n_mels·n_frames], row-major mel × frame, dB, before
-// normalization). Footer metadata `features` = canonical JSON of the feature params,
-// `sample_rate` = the audio rate they were computed at.
-import { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+// normalization). Footer metadata `features` = canonical JSON of the feature params.
+// The sample rate they were computed at is metadata of the `logmel` field
+// (`sample_rate`): parquet-wasm stores footer metadata from a hash map, so a second
+// footer key would come out in a random order and the file bytes would not be
+// reproducible (measured: 6 different files from 20 identical writes with 3 keys).
+import { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { fixedSizeListChunks, readParquetFile, readParquetMetadata, writeParquetFile } from '../io/parquet.ts';
 import { canonicalJson } from '../pipeline/params.ts';
 import type { FeatureParams } from './params.ts';
@@ -16,7 +19,7 @@ export interface FeatureTableInput {
 }
 
 /** The Arrow table of features.parquet (no copy of `logmel`). */
-export function buildFeaturesTable(f: FeatureTableInput): Table {
+export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Table {
   const size = f.nMels * f.nFrames;
   const rows = f.ids.length;
   if (f.logmel.length !== rows * size) {
@@ -24,22 +27,23 @@ export function buildFeaturesTable(f: FeatureTableInput): Table {
   }
   const child = makeData({ type: new Float32(), length: rows * size, data: f.logmel });
   const listType = new FixedSizeList(size, new Field('item', new Float32(), false));
-  const logmel = makeVector(makeData({ type: listType, length: rows, nullCount: 0, child }));
-  return new Table({
-    id: vectorFromArray(f.ids, new Utf8()),
-    n_mels: makeVector(new Int32Array(rows).fill(f.nMels)),
-    n_frames: makeVector(new Int32Array(rows).fill(f.nFrames)),
-    logmel,
-  });
-}
-
-export function featuresMetadata(params: FeatureParams, sampleRate: number): Record<string, string> {
-  return { features: canonicalJson(params), sample_rate: String(sampleRate) };
+  const schema = new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('n_mels', new Int32(), false),
+    new Field('n_frames', new Int32(), false),
+    new Field('logmel', listType, false, new Map([['sample_rate', String(sampleRate)]])),
+  ]);
+  return new Table(schema, {
+    id: vectorFromArray(f.ids, new Utf8()).data[0],
+    n_mels: makeData({ type: new Int32(), length: rows, data: new Int32Array(rows).fill(f.nMels) }),
+    n_frames: makeData({ type: new Int32(), length: rows, data: new Int32Array(rows).fill(f.nFrames) }),
+    logmel: makeData({ type: listType, length: rows, nullCount: 0, child }),
+  } as never);
 }
 
 export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number): Promise<void> {
-  // ~64 clips (≈3 MB of float32) per row group: readers can stream, chunks stay large
-  await writeParquetFile(path, buildFeaturesTable(f), { rowGroupSize: 64, metadata: featuresMetadata(params, sampleRate) });
+  // 64 clips (≈3 MB of float32) per row group: readers can stream, chunks stay large
+  await writeParquetFile(path, buildFeaturesTable(f, sampleRate), { rowGroupSize: 64, metadata: { features: canonicalJson(params) } });
 }
 
 export interface Features {
@@ -55,6 +59,8 @@ export interface Features {
   /** Feature params from the file footer (what the features were computed with). */
   params: FeatureParams;
   sampleRate: number;
+  /** The Arrow table the chunks are views of. */
+  table: Table;
 }
 
 /** Read features.parquet for train/evaluate: zero-copy Float32Array chunks, indexed by id. */
@@ -63,7 +69,8 @@ export async function readFeatures(path: string): Promise<Features> {
   for (const col of ['id', 'n_mels', 'n_frames', 'logmel']) {
     if (!table.getChild(col)) throw new Error(`${path}: no column '${col}' (has ${table.schema.fields.map((f) => f.name).join(', ')})`);
   }
-  if (!meta.features || !meta.sample_rate) throw new Error(`${path}: footer metadata 'features'/'sample_rate' missing — not written by featurize`);
+  const sampleRate = Number(table.schema.fields.find((x) => x.name === 'logmel')!.metadata.get('sample_rate'));
+  if (!meta.features || !(sampleRate > 0)) throw new Error(`${path}: feature params (footer 'features') or sample rate (logmel field metadata) missing — not written by featurize`);
   const ids = table.getChild('id')!.toArray() as string[];
   const nMelsCol = table.getChild('n_mels')!.toArray() as Int32Array;
   const nFramesCol = table.getChild('n_frames')!.toArray() as Int32Array;
@@ -96,6 +103,7 @@ export async function readFeatures(path: string): Promise<Features> {
       return chunks[at.chunk].subarray(at.row * listSize, (at.row + 1) * listSize);
     },
     params: JSON.parse(meta.features) as FeatureParams,
-    sampleRate: Number(meta.sample_rate),
+    sampleRate,
+    table,
   };
 }

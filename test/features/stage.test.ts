@@ -1,0 +1,123 @@
+// The featurize stage end to end: audio.parquet in, features.parquet out, on the real
+// worker pool; and the reader train/evaluate use.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import stage from '../../stages/featurize.ts';
+import { readParquetFile, writeParquetFile } from '../../src/io/parquet.ts';
+import { createTestContext, destroySharedPool } from '../../src/pipeline/testing.ts';
+import { logMel } from '../../src/features/logmel.ts';
+import { DEFAULT_FEATURE_PARAMS, parseFeatureParams } from '../../src/features/params.ts';
+import { readFeatures } from '../../src/features/store.ts';
+import { audioTable } from './audio-table.ts';
+import { REF_CLIPS, readF32 } from './helpers.ts';
+
+afterAll(() => destroySharedPool());
+
+/** A few clips: the two reference waveforms, a short clip (< 3 s) and a long one. */
+function clips() {
+  const ref = REF_CLIPS.map((c) => readF32(`${c}.wav16k.f32`));
+  const short = ref[0].slice(10000, 40000);
+  const long = new Float32Array(80000);
+  for (let i = 0; i < long.length; i++) long[i] = 0.2 * Math.sin(i * 0.05) * Math.sin(i * 0.0003);
+  return [
+    { id: '03-01-05-02-01-01-01', samples: ref[0] },
+    { id: '03-01-02-01-01-02-01', samples: ref[1] },
+    { id: '03-01-08-02-02-02-02', samples: short },
+    { id: '03-01-03-01-01-01-03', samples: long },
+  ];
+}
+
+async function resampleDir(list: { id: string; samples: Float32Array }[], sampleRate = 16000) {
+  const dir = await mkdtemp(join(tmpdir(), 'ser-resample-'));
+  await writeParquetFile(join(dir, 'audio.parquet'), audioTable(list, sampleRate));
+  return dir;
+}
+
+async function runFeaturize(features: Record<string, unknown>, input: string) {
+  const ctx = await createTestContext({ stage: 'featurize', params: { features: features as never }, declared: ['features'], inputs: { resample: input } });
+  await stage.run(ctx);
+  return { ctx, path: join(ctx.outDir, 'features.parquet') };
+}
+
+describe('featurize stage', () => {
+  it('writes one 64×188 log-Mel per clip, equal to logMel() of the clip, sorted by id', async () => {
+    const list = clips();
+    const { ctx, path } = await runFeaturize({ ...DEFAULT_FEATURE_PARAMS }, await resampleDir(list));
+    const f = await readFeatures(path);
+    expect(f.ids).toEqual([...list.map((c) => c.id)].sort());
+    expect([f.nMels, f.nFrames]).toEqual([64, 188]);
+    for (const c of list) expect(f.get(c.id)).toEqual(logMel(c.samples, DEFAULT_FEATURE_PARAMS));
+    // the reference clip still matches the reference after the Parquet round trip
+    const ref = readF32(`${REF_CLIPS[0]}.logmel.f32`);
+    const got = f.get('03-01-05-02-01-01-01');
+    expect(Math.max(...got.map((v, i) => Math.abs(v - ref[i])))).toBeLessThan(1e-3);
+    expect(f.params).toEqual(DEFAULT_FEATURE_PARAMS);
+    expect(f.sampleRate).toBe(16000);
+    expect(ctx.logs.join('\n')).toMatch(/4 clips → 64×188 log-Mel at 16000 Hz/);
+    expect(ctx.progressEvents.at(-1)).toEqual({ done: 4, total: 4 });
+  });
+
+  it('schema: id, n_mels, n_frames, logmel FixedSizeList<Float32>[12032]; footer holds the params', async () => {
+    const { path } = await runFeaturize({}, await resampleDir(clips()));
+    const t = await readParquetFile(path);
+    expect(t.schema.fields.map((x) => `${x.name}:${String(x.type)}`)).toEqual([
+      'id:Utf8', 'n_mels:Int32', 'n_frames:Int32', 'logmel:FixedSizeList[12032]<Float32>',
+    ]);
+  });
+
+  it('reader returns zero-copy views of the Arrow buffers', async () => {
+    const { path } = await runFeaturize({}, await resampleDir(clips()));
+    const f = await readFeatures(path);
+    const col = f.table.getChild('logmel')!;
+    expect(f.chunks.length).toBe(col.data.length);
+    f.chunks.forEach((c, i) => expect(c.buffer).toBe(col.data[i].children[0].values.buffer)); // the Arrow memory itself
+    for (const id of f.ids) {
+      const { chunk, row } = f.index.get(id)!;
+      const v = f.get(id);
+      expect(v.buffer).toBe(f.chunks[chunk].buffer);
+      expect(v.byteOffset).toBe(f.chunks[chunk].byteOffset + row * 12032 * 4);
+    }
+    const v = f.get(f.ids[1]);
+    const { chunk, row } = f.index.get(f.ids[1])!;
+    f.chunks[chunk][row * 12032] = 12345;
+    expect(v[0]).toBe(12345); // shared memory, not a copy
+    expect(() => f.get('nope')).toThrow(/no features for clip nope/);
+  });
+
+  it('is deterministic: same input and params → identical bytes, whatever the batching', async () => {
+    const input = await resampleDir(clips());
+    const a = await runFeaturize({}, input);
+    const b = await runFeaturize({}, await resampleDir([...clips()].reverse()));
+    expect(await readFile(a.path)).toEqual(await readFile(b.path));
+  });
+
+  it('honours the params: HTK/no norm, other sizes, trim_silence', async () => {
+    const input = await resampleDir(clips());
+    const p = { n_mels: 40, n_fft: 512, win_length: 400, hop_length: 160, duration_s: 2.5, mel: { htk: true, norm: 'none' }, trim_silence: true };
+    const { path } = await runFeaturize(p, input);
+    const f = await readFeatures(path);
+    expect([f.nMels, f.nFrames]).toEqual([40, 1 + Math.floor(40000 / 160)]);
+    expect(f.get('03-01-05-02-01-01-01')).toEqual(logMel(clips()[0].samples, parseFeatureParams(p)));
+  });
+
+  it('works at another sample rate and refuses fmax above its Nyquist', async () => {
+    const list = clips().map((c) => ({ id: c.id, samples: c.samples.slice(0, 30000) }));
+    const { path } = await runFeaturize({ fmax: 4000 }, await resampleDir(list, 8000));
+    expect((await readFeatures(path)).sampleRate).toBe(8000);
+    await expect(runFeaturize({}, await resampleDir(list, 8000))).rejects.toThrow(/fmax \(8000 Hz\) is above the Nyquist frequency of the 8000 Hz audio/);
+  });
+
+  it('names the clip when audio is not finite, and the file when it has no clips', async () => {
+    const list = clips();
+    list[2].samples = list[2].samples.slice();
+    list[2].samples[100] = NaN;
+    await expect(runFeaturize({}, await resampleDir(list))).rejects.toThrow(/clip 03-01-08-02-02-02-02: sample 100 is NaN/);
+    await expect(runFeaturize({}, await resampleDir([]))).rejects.toThrow(/audio\.parquet: no clips/);
+  });
+
+  it('bad params fail before any work, naming the key', async () => {
+    await expect(runFeaturize({ n_fft: 1000 }, await resampleDir(clips()))).rejects.toThrow(/features\.n_fft: must be a power of two/);
+  });
+});
