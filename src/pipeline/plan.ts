@@ -120,6 +120,7 @@ export class Planner {
     const st = await this.staticParts(inst.stage);
     const lock = this.lock.stages[inst.id];
     const reasons: string[] = [];
+    if (!lock && (st.missingData.length || unsettled.length)) reasons.push('never run');
     if (st.missingData.length) reasons.push(`data missing (${st.missingData.join(', ')})`);
     if (unsettled.length) reasons.push(`upstream stale (${summarizeIds(unsettled)})`);
     if (st.missingData.length || unsettled.length) {

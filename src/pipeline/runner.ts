@@ -59,7 +59,10 @@ export interface InstanceResult {
 }
 
 export interface RunSummary {
+  /** Everything requested is up to date (no failure, not cancelled). */
   ok: boolean;
+  /** The run was cancelled (signal / Ctrl-C). */
+  cancelled?: boolean;
   results: InstanceResult[];
   /** The lock as updated by this run (also written to disk unless writeLock: false). */
   lock: LockFile;
@@ -69,8 +72,6 @@ export class StageFailedError extends Error {}
 
 /** A clear message for an input artifact that no longer matches its marker. */
 export class TamperedArtifactError extends Error {}
-
-const verified = new Map<string, Promise<void>>();
 
 async function loadStageModule(spec: StageSpec): Promise<StageModule> {
   let mod: { default?: StageModule };
@@ -214,6 +215,8 @@ class Run {
   private readonly settled = new Map<string, Promise<Settled>>();
   private readonly results: InstanceResult[] = [];
   private readonly modules = new Map<string, Promise<StageModule>>();
+  /** Input artifacts already verified in this run (each is checked once). */
+  private readonly verified = new Map<string, Promise<void>>();
   private lockWrites: Promise<unknown> = Promise.resolve();
   private firstError?: Error;
   private readonly order: string[];
@@ -286,12 +289,13 @@ class Run {
     if (this.opts.writeLock !== false) await this.pruneLock();
 
     const count = (o: Outcome) => this.results.filter((r) => r.outcome === o).length;
-    const ok = !this.firstError;
+    const cancelled = this.abort.signal.aborted && !this.firstError;
+    const ok = !this.firstError && !cancelled;
     const parts = [`${count('ran')} ran`, `${count('reused')} reused from cache`, `${count('fresh')} fresh`];
     if (count('failed')) parts.push(`${count('failed')} failed`);
     if (count('skipped')) parts.push(`${count('skipped')} skipped`);
-    reporter.info(`${ok ? 'done' : 'FAILED'}: ${parts.join(', ')} in ${formatDuration((Date.now() - t0) / 1000)}`);
-    return { ok, results: this.results, lock: this.planner.lock };
+    reporter.info(`${ok ? 'done' : cancelled ? 'CANCELLED' : 'FAILED'}: ${parts.join(', ')} in ${formatDuration((Date.now() - t0) / 1000)}`);
+    return { ok, cancelled, results: this.results, lock: this.planner.lock };
   }
 
   private fail(err: Error): void {
@@ -446,7 +450,7 @@ class Run {
   }
 
   private verifyInput(inst: Instance, a: Artifact): Promise<void> {
-    let p = verified.get(a.dir);
+    let p = this.verified.get(a.dir);
     if (!p) {
       p = (async () => {
         const marker = await readMarker(a.dir);
@@ -459,9 +463,7 @@ class Run {
           );
         }
       })();
-      verified.set(a.dir, p);
-      // A later run (same process, e.g. after --force) must check again.
-      p.catch(() => verified.delete(a.dir));
+      this.verified.set(a.dir, p);
     }
     return p;
   }

@@ -1,0 +1,76 @@
+# ser-pipeline. Everything runs from a fresh clone with no global installs:
+# targets that need node_modules depend on the deps stamp, which runs `npm ci` when
+# node_modules is missing or out of date with package-lock.json.
+#
+#   make pipeline [DATA=<folder>] [SET="k=v k2=v2"] [JOBS=N]   run every stale stage
+#   make stage STAGE=<name> [DATA=…] [SET=…]                     ser run <name>
+#   make status | make gc | make test | make typecheck
+#   make bench-noop DATA=<folder>                                no-op status/run timing
+SHELL := bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+SER := node bin/ser.mjs
+DATA ?=
+SET ?=
+STAGE ?=
+JOBS ?=
+# DATA=<folder> is shorthand for --set dataset.path=<folder>; SET="a=1 b=x" adds --set a=1 --set b=x.
+SET_ARGS := $(if $(DATA),--set dataset.path=$(DATA)) $(foreach s,$(SET),--set $(s))
+JOBS_ARGS := $(if $(JOBS),-j $(JOBS))
+
+DEPS_STAMP := node_modules/.ser-deps-stamp
+
+.PHONY: help deps pipeline stage status gc test typecheck bench-noop
+
+help:
+	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
+
+# npm ci when node_modules is missing, or when package-lock.json is newer than the
+# stamp AND differs from what is installed (node_modules/.package-lock.json), so a
+# teammate's `npm install x` that already updated node_modules does not trigger a
+# reinstall. Optional packages that failed to install (tfjs-node) are ignored.
+$(DEPS_STAMP): package-lock.json package.json
+	@if [ -d node_modules ] && node -e ' \
+	  const fs = require("fs"); \
+	  const want = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages || {}; \
+	  const have = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages || {}; \
+	  const bad = Object.entries(want).filter(([p, e]) => p && !(e.optional && !have[p]) && (!have[p] || have[p].version !== e.version)); \
+	  if (bad.length) { console.error("node_modules out of date: " + bad.slice(0, 5).map(([p]) => p).join(", ")); process.exit(1); }' 2>/dev/null; \
+	then echo "node_modules is up to date with package-lock.json"; \
+	else npm ci; fi
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+pipeline: $(DEPS_STAMP)
+	$(SER) run $(SET_ARGS) $(JOBS_ARGS)
+
+stage: $(DEPS_STAMP)
+	@test -n "$(STAGE)" || { echo "usage: make stage STAGE=<name> [DATA=<folder>] [SET=\"k=v …\"]" >&2; exit 2; }
+	$(SER) run $(STAGE) $(SET_ARGS) $(JOBS_ARGS)
+
+status: $(DEPS_STAMP)
+	$(SER) status $(SET_ARGS)
+
+gc: $(DEPS_STAMP)
+	$(SER) gc
+
+test: $(DEPS_STAMP)
+	npx vitest run
+
+typecheck: $(DEPS_STAMP)
+	npx tsc --noEmit -p .
+
+# Last output line: files=… bytes=… first_hash_s=… first_hash_mb_s=… noop_status_s=… noop_run_s=…
+bench-noop: $(DEPS_STAMP)
+	@test -n "$(DATA)" || { echo "usage: make bench-noop DATA=<folder>" >&2; exit 2; }
+	npx tsx bench/noop.ts $(DATA)
+
+# ---- bench-prep (audio/features helpers add their target below) -------------------
+
+# ---- bench-backend (training backend helper adds its target below) -----------------
+
+# ---- predict (evaluate/report helper adds `make predict FILE=…` below) -------------
+
+# ---- exp (experiments helper adds its targets below) ---------------------------------
