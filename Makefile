@@ -73,4 +73,13 @@ bench-noop: $(DEPS_STAMP)
 
 # ---- predict (evaluate/report helper adds `make predict FILE=…` below) -------------
 
+# make predict FILE="<file or folder> …" [PREDICT_ARGS="--json --fold 2"]: emotion of
+# each audio file from the latest trained models (see README, "Predicting").
+FILE ?=
+PREDICT_ARGS ?=
+.PHONY: predict
+predict: $(DEPS_STAMP)
+	@test -n "$(FILE)" || { echo 'usage: make predict FILE="<file or folder> …" [PREDICT_ARGS="--json | --fold k"]' >&2; exit 2; }
+	$(SER) predict $(FILE) $(PREDICT_ARGS)
+
 # ---- exp (experiments helper adds its targets below) ---------------------------------

@@ -1,0 +1,118 @@
+// Collect the report's typed inputs from upstream artifacts: evaluate's metrics.json,
+// each train instance's history.parquet and meta.json, ingest's manifest.parquet, and
+// every artifact's completeness marker (.ser-artifact.json, written by the engine) for
+// its cache key, declared params and duration.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readParquetFile } from '../io/parquet.ts';
+import { parseMetrics } from '../metrics/schema.ts';
+import { readMarker } from '../pipeline/store.ts';
+import type { Artifact, ParamValue } from '../pipeline/types.ts';
+import type { DatasetSummary, HistoryRow, InputIssue, ReportInput, TrainSummary } from './types.ts';
+
+const STAGE_ORDER = ['ingest', 'resample', 'featurize', 'split', 'train', 'evaluate', 'report'];
+
+function instanceName(a: Artifact): string {
+  return Object.entries(a.matrix)
+    .map(([k, v]) => `${k}=${JSON.stringify(v).replace(/^"|"$/g, '')}`)
+    .join(',');
+}
+
+async function readJsonFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message}`);
+  }
+}
+
+export async function readHistory(path: string): Promise<HistoryRow[]> {
+  const t = await readParquetFile(path);
+  const cols = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'lr', 'seconds'] as const;
+  const arrays = cols.map((c) => {
+    const v = t.getChild(c);
+    if (!v) throw new Error(`${path}: no column '${c}' (has ${t.schema.fields.map((f) => f.name).join(', ')})`);
+    return v.toArray() as ArrayLike<number | bigint>;
+  });
+  return Array.from({ length: t.numRows }, (_, i) => Object.fromEntries(cols.map((c, j) => [c, Number(arrays[j][i])])) as unknown as HistoryRow);
+}
+
+export async function summarizeManifest(path: string, verify: ParamValue | undefined, datasetPath: string | null): Promise<DatasetSummary> {
+  const t = await readParquetFile(path, { columns: ['id', 'source', 'status', 'reason'] });
+  const id = t.getChild('id')!.toArray() as string[];
+  const source = t.getChild('source')!.toArray() as string[];
+  const status = t.getChild('status')!.toArray() as string[];
+  const reason = t.getChild('reason')!.toArray() as string[];
+  const by_status: Record<string, number> = {};
+  const issues: InputIssue[] = [];
+  for (let i = 0; i < t.numRows; i++) {
+    by_status[status[i]] = (by_status[status[i]] ?? 0) + 1;
+    if (status[i] !== 'ok') issues.push({ id: id[i], source: source[i], status: status[i] as InputIssue['status'], reason: reason[i] });
+  }
+  const ok = by_status.ok ?? 0;
+  const mode = verify === undefined ? '' : ` (dataset.verify = ${JSON.stringify(verify)})`;
+  const parts = [`${ok} of ${t.numRows} clips ok`];
+  for (const s of ['modified', 'rejected', 'unreadable']) if (by_status[s]) parts.push(`${by_status[s]} ${s}`);
+  return { path: datasetPath, clips: t.numRows, by_status, verification: `${parts.join(', ')}${mode}`, issues };
+}
+
+export interface ReportArtifacts {
+  evaluate: Artifact;
+  train: readonly Artifact[];
+  ingest?: Artifact;
+  /** Any other upstream artifacts whose keys, params and durations the summary lists. */
+  others?: readonly Artifact[];
+}
+
+export async function gatherReportInput(a: ReportArtifacts, title: string): Promise<ReportInput> {
+  const metrics = parseMetrics(await readJsonFile(join(a.evaluate.dir, 'metrics.json')), join(a.evaluate.dir, 'metrics.json'));
+  const train = [...a.train].sort((x, y) => Number(x.matrix.fold ?? 0) - Number(y.matrix.fold ?? 0));
+  const histories: ReportInput['histories'] = [];
+  const training: TrainSummary[] = [];
+  for (const t of train) {
+    const meta = (await readJsonFile(join(t.dir, 'meta.json'))) as TrainSummary & Record<string, unknown>;
+    histories.push({ fold: meta.fold, rows: await readHistory(join(t.dir, 'history.parquet')) });
+    training.push({
+      fold: meta.fold, backend: meta.backend, threads: meta.threads, epochs_run: meta.epochs_run, best_epoch: meta.best_epoch,
+      best_val_acc: meta.best_val_acc, seconds: meta.seconds, seconds_per_epoch: meta.seconds_per_epoch, n_train: meta.n_train, n_val: meta.n_val,
+    });
+  }
+
+  const all = [...(a.ingest ? [a.ingest] : []), ...(a.others ?? []), ...train, a.evaluate];
+  const params: Record<string, unknown> = {};
+  const artifacts: ReportInput['run']['artifacts'] = [];
+  const durations: ReportInput['run']['durations'] = [];
+  const seen = new Set<string>();
+  for (const art of all.sort((x, y) => STAGE_ORDER.indexOf(x.stage) - STAGE_ORDER.indexOf(y.stage) || instanceName(x).localeCompare(instanceName(y)))) {
+    const id = `${art.stage}[${instanceName(art)}]`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    artifacts.push({ stage: art.stage, instance: instanceName(art), key: art.key.slice(0, 12) });
+    const marker = await readMarker(art.dir);
+    if (!marker) continue; // e.g. test inputs not made by the runner
+    durations.push({ stage: art.stage, instance: instanceName(art), seconds: marker.entry.duration_s });
+    // Declared params by dotted path (e.g. "train" or "seed") -> value; matrix params differ per instance, keep the first.
+    for (const [path, value] of Object.entries(marker.entry.params)) {
+      if (!(path in params)) params[path] = value;
+    }
+  }
+  const datasetParam = params.dataset as Record<string, ParamValue> | undefined;
+  const dataset = a.ingest
+    ? await summarizeManifest(join(a.ingest.dir, 'manifest.parquet'), datasetParam?.verify, typeof datasetParam?.path === 'string' ? datasetParam.path : null)
+    : { path: null, clips: metrics.n, by_status: {}, verification: 'unknown (no ingest artifact)', issues: [] };
+  const backends = [...new Set(training.map((t) => `${t.backend}${t.threads ? ` (${t.threads} threads)` : ''}`))];
+  return {
+    title,
+    metrics,
+    histories,
+    training,
+    dataset,
+    run: {
+      protocol: metrics.protocol.name,
+      params,
+      backend: backends.length ? backends.join(', ') : null,
+      artifacts,
+      durations,
+    },
+  };
+}
