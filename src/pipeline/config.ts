@@ -68,7 +68,10 @@ export interface ConfigProblem {
 
 export class PipelineConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
+    // In file order, so the list reads top to bottom.
+    problems = [...problems].sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) : 0));
     super(problems.map(formatProblem).join('\n'));
+    this.problems = problems;
     this.name = 'PipelineConfigError';
   }
 }

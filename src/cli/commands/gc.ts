@@ -19,7 +19,7 @@ export default defineCommand({
     try {
       const r = await collectGarbage(root, { dry: values.dry });
       for (const d of r.deleted) io.stdout.write(`${values.dry ? 'would delete' : 'deleted'} ${d.path} (${formatBytes(d.bytes)})\n`);
-      io.stdout.write(`${values.dry ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)} (${r.deleted.length} entries); kept ${r.kept} artifacts referenced by pipeline.lock and ${r.experiments} experiment record(s)\n`);
+      io.stdout.write(`${values.dry ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)} (${r.deleted.length} entries); kept ${r.kept} artifacts referenced by pipeline.lock or by ${r.experiments} experiment record(s)\n`);
       return 0;
     } finally {
       await release();
