@@ -19,7 +19,7 @@
 // A replicate in which a class has no clips in a gender has no recall for that class;
 // it is skipped for that metric only (`n_valid` counts the replicates used).
 import { addInto, classStats, summarize, zeroMatrix, type Matrix } from './classification.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../util/rng.ts';
 
 export type Gender = 'female' | 'male';
 export const GENDERS: readonly Gender[] = ['female', 'male'];
@@ -133,7 +133,8 @@ export function biasAudit(actors: readonly ActorConfusion[], opts: BiasOptions):
   for (const name of names) reps[name] = { f: [], m: [], d: [] };
   const nF = byGender.female.length, nM = byGender.male.length;
   if (nF > 0 && nM > 0) {
-    const rng = createRng(opts.seed);
+    // A named stream: the audit's draws never shift other consumers of the same seed.
+    const rng = createRng(opts.seed, 'bias-bootstrap');
     const draw = (list: ActorConfusion[]) => {
       const m = zeroMatrix(k);
       for (let i = 0; i < list.length; i++) addInto(m, list[rng.int(list.length)].confusion);

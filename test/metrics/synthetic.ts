@@ -4,7 +4,7 @@
 // and a little worse overall, so the bias audit has a real gap to find.
 import { argmax } from '../../src/metrics/classification.ts';
 import type { PredictionRow } from '../../src/metrics/compute.ts';
-import { createRng } from '../../src/metrics/rng.ts';
+import { createRng } from '../../src/util/rng.ts';
 
 export const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
 /** Where a wrong prediction of each class usually goes (the reference's main confusions). */
@@ -35,17 +35,17 @@ export function syntheticPredictions(opts: SyntheticOptions = {}): PredictionRow
   const rows: PredictionRow[] = [];
   actors.forEach((actor, idx) => {
     const gender = actor % 2 === 1 ? 'male' : 'female';
-    const actorSkill = skill + (rng.next() - 0.5) * 0.2 - (gender === 'male' ? 0.05 : 0);
+    const actorSkill = skill + (rng.float() - 0.5) * 0.2 - (gender === 'male' ? 0.05 : 0);
     for (let e = 1; e <= 8; e++) {
       for (const intensity of e === 1 ? [1] : [1, 2]) {
         for (let s = 1; s <= 2; s++) {
           for (let r = 1; r <= 2; r++) {
             const t = e - 1;
             const pCorrect = actorSkill + (intensity === 2 ? 0.08 : 0) - (gender === 'male' && t === 3 ? malePenalty : 0);
-            const u = rng.next();
+            const u = rng.float();
             const target = u < pCorrect ? t : u < pCorrect + (1 - pCorrect) * 0.6 ? CONFUSED_WITH[t] : rng.int(8);
-            const logits = Array.from({ length: 8 }, () => rng.next() * 1.5);
-            logits[target] += 1.2 + rng.next() * 2.5;
+            const logits = Array.from({ length: 8 }, () => rng.float() * 1.5);
+            logits[target] += 1.2 + rng.float() * 2.5;
             const mx = Math.max(...logits);
             const ex = logits.map((l) => Math.exp(l - mx));
             const z = ex.reduce((a, b) => a + b, 0);

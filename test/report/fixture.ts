@@ -2,7 +2,7 @@
 // metrics code from the seeded RAVDESS-shaped simulator, with simulated training
 // histories and a manifest summary that has one clip of each problem status.
 import { computeMetrics } from '../../src/metrics/compute.ts';
-import { createRng } from '../../src/metrics/rng.ts';
+import { createRng } from '../../src/util/rng.ts';
 import type { HistoryRow, ReportInput } from '../../src/report/types.ts';
 import { EMOTIONS, syntheticPredictions } from '../metrics/synthetic.ts';
 
@@ -10,16 +10,16 @@ export function fixtureHistory(fold: number, epochs: number): HistoryRow[] {
   const rng = createRng(100 + fold);
   return Array.from({ length: epochs }, (_, i) => {
     const e = i + 1;
-    const trainAcc = Math.min(0.98, 0.2 + 0.75 * (1 - Math.exp(-e / 9)) + (rng.next() - 0.5) * 0.02);
-    const valAcc = 0.2 + 0.32 * (1 - Math.exp(-e / 6)) + (rng.next() - 0.5) * 0.05;
+    const trainAcc = Math.min(0.98, 0.2 + 0.75 * (1 - Math.exp(-e / 9)) + (rng.float() - 0.5) * 0.02);
+    const valAcc = 0.2 + 0.32 * (1 - Math.exp(-e / 6)) + (rng.float() - 0.5) * 0.05;
     return {
       epoch: e,
-      train_loss: 2.0 * Math.exp(-e / 10) + 0.05 + (rng.next() - 0.5) * 0.02,
+      train_loss: 2.0 * Math.exp(-e / 10) + 0.05 + (rng.float() - 0.5) * 0.02,
       train_acc: trainAcc,
-      val_loss: 1.7 - 0.4 * (1 - Math.exp(-e / 5)) + 0.02 * Math.max(0, e - 12) + (rng.next() - 0.5) * 0.05,
+      val_loss: 1.7 - 0.4 * (1 - Math.exp(-e / 5)) + 0.02 * Math.max(0, e - 12) + (rng.float() - 0.5) * 0.05,
       val_acc: valAcc,
       lr: 0.001,
-      seconds: 4.5 + rng.next(),
+      seconds: 4.5 + rng.float(),
     };
   });
 }
