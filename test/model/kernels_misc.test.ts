@@ -72,3 +72,52 @@ describe('BatchMatMul on wasm matches cpu', () => {
     expect(err).toBeLessThanOrEqual(1e-5);
   });
 });
+
+describe('elementwise kernels on wasm match cpu', () => {
+  beforeAll(backendsReady);
+  const special = (shape: number[], seed: number): TensorSpec => {
+    const s = spec(shape, seed);
+    s.data[0] = NaN; s.data[1] = 0; s.data[2] = -0; s.data[3] = -Infinity; s.data[4] = Infinity;
+    return s;
+  };
+  const sameOrBothNaN = async (fn: (...t: tf.Tensor[]) => tf.Tensor, inputs: TensorSpec[]) => {
+    const { runOn } = await import('./kernel_harness.ts');
+    const [r] = await runOn('cpu', inputs, fn);
+    const [g] = await runOn('wasm', inputs, fn);
+    expect(g!.shape).toEqual(r!.shape);
+    // Exact equality, NaN equal to NaN, +0 equal to -0.
+    const canon = (d: Float32Array) => Array.from(d, (v) => String(v === 0 ? 0 : v));
+    expect(canon(g!.data)).toEqual(canon(r!.data));
+  };
+
+  it.each([[7], [4, 5, 3], [2, 3, 5, 17]])('Relu and Step (alpha 0 and 0.25) incl. NaN/±0/±Inf, shape %j', async (...shape) => {
+    const x = special(shape, 21);
+    await sameOrBothNaN((t) => tf.relu(t!), [x]);
+    await sameOrBothNaN((t) => tf.step(t!), [x]);
+    await sameOrBothNaN((t) => tf.step(t!, 0.25), [x]);
+  });
+
+  it.each([[[6, 5, 7, 16], [16]], [[3, 33], [33]], [[33], [2, 33]], [[4, 3], [4, 3]], [[4, 3], [1]], [[2, 1, 3], [2, 5, 1]]])(
+    'Add %j + %j (bias broadcast fast path and stock cases)', async (a, b) => {
+      const err = await compareBackends([spec(a, 22), spec(b, 23)], (p, q) => tf.add(p!, q!));
+      expect(err).toBe(0);
+    });
+
+  it('Identity and same-dtype Cast share data without changing it; other casts convert', async () => {
+    const err = await compareBackends([spec([3, 4, 5], 24)], (x) => [
+      tf.clone(x!), tf.cast(x!, 'float32'), tf.cast(tf.cast(tf.mul(x!, 10), 'int32'), 'float32'),
+      tf.cast(tf.greater(x!, 0), 'float32'),
+    ]);
+    expect(err).toBe(0);
+    const { runOn } = await import('./kernel_harness.ts');
+    // Disposing a clone must leave the original readable (refcounted sharing).
+    const [out] = await runOn('wasm', [spec([10], 25)], (x) => {
+      const c = tf.clone(x!);
+      c.dispose();
+      const d = tf.cast(x!, 'float32');
+      d.dispose();
+      return tf.add(x!, 0);
+    });
+    expect(Array.from(out!.data)).toEqual(Array.from(spec([10], 25).data));
+  });
+});

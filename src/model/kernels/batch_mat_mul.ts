@@ -38,23 +38,51 @@ export function batchMatMul(args: Args): TensorInfo {
     heapF32(backend).fill(0, f32Offset(backend, out), f32Offset(backend, out) + m * n);
     return out;
   }
-  const k_ = simdKernels(backend);
+  if (transposeA || transposeB) {
+    const direct = productCost(m, k, n, transposeA, transposeB);
+    const swapped = productCost(n, k, m, !transposeB, !transposeA) + m * n;
+    if (swapped < direct) {
+      // out = (bᵀ·aᵀ)ᵀ: lets the big operand be XNNPACK's A in its natural layout.
+      const outT = allocF32(backend, [n, m]);
+      product(backend, b, a, outT, n, k, m, !transposeB, !transposeA);
+      simdKernels(backend).transpose2d(byteOffset(backend, outT), byteOffset(backend, out), n, m);
+      dispose(backend, outT);
+      return out;
+    }
+  }
+  product(backend, a, b, out, m, k, n, transposeA, transposeB);
+  return out;
+}
+
+/**
+ * Work besides the GEMM itself: floats transposed into scratch plus floats of B that
+ * XNNPACK packs (it repacks B on every call for a new B tensor).
+ */
+function productCost(m: number, k: number, n: number, ta: boolean, tb: boolean): number {
+  return (ta ? m * k : 0) + (tb ? k * n : 0) + k * n;
+}
+
+/** out[m x n] = op(a)·op(b) where op transposes when asked; a is [m x k] or [k x m]. */
+function product(
+  backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo,
+  m: number, k: number, n: number, ta: boolean, tb: boolean,
+): void {
+  const simd = simdKernels(backend);
   const scratch: TensorInfo[] = [];
   let a2 = a;
   let b2 = b;
-  if (transposeA) {
+  if (ta) {
     a2 = allocF32(backend, [m, k]);
     scratch.push(a2);
-    k_.transpose2d(byteOffset(backend, a), byteOffset(backend, a2), aRows, aCols);
+    simd.transpose2d(byteOffset(backend, a), byteOffset(backend, a2), k, m);
   }
-  if (transposeB) {
+  if (tb) {
     b2 = allocF32(backend, [k, n]);
     scratch.push(b2);
-    k_.transpose2d(byteOffset(backend, b), byteOffset(backend, b2), bRows, bCols);
+    simd.transpose2d(byteOffset(backend, b), byteOffset(backend, b2), n, k);
   }
   matMulInto(backend, a2, b2, out, m, k, n);
   dispose(backend, ...scratch);
-  return out;
 }
 
 export const batchMatMulConfig: KernelConfig = {

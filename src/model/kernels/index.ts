@@ -7,6 +7,7 @@ import { conv2dBackpropInputConfig } from './conv2d_backprop_input.ts';
 import { maxPoolGradConfig } from './max_pool_grad.ts';
 import { sumConfig } from './sum.ts';
 import { batchMatMulConfig } from './batch_mat_mul.ts';
+import { elementwiseConfigs } from './elementwise.ts';
 import { saveStockKernel } from './stock.ts';
 
 /** Our kernels, in registration order. */
@@ -16,6 +17,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   maxPoolGradConfig,
   sumConfig,
   batchMatMulConfig,
+  ...elementwiseConfigs,
 ];
 
 const registered = new Set<KernelConfig>();

@@ -276,3 +276,59 @@ export function transpose2d(src: usize, dst: usize, rows: i32, cols: i32): void 
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Elementwise: out = x + bias broadcast along the last axis (rows x c).
+export function biasAdd(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  for (let i = 0; i < rows; i++) {
+    const px = x + <usize>i * rowBytes;
+    const po = out + <usize>i * rowBytes;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(po + o, f32x4.add(v128.load(px + o), v128.load(bias + o)));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      store<f32>(po + o, load<f32>(px + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+// out = max(x, 0); NaN stays NaN (wasm max propagates it), as on the cpu backend.
+export function relu(x: usize, out: usize, n: i32): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.max(v128.load(x + o), zero));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(out + o, v < 0 ? 0 : v);
+  }
+}
+
+// out = x > 0 ? 1 : alpha, NaN stays NaN (tfjs Step semantics).
+export function step(x: usize, out: usize, n: i32, alpha: f32): void {
+  const n4 = n & ~3;
+  const one = f32x4.splat(1);
+  const a = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const s = v128.bitselect(one, a, f32x4.gt(v, zero));
+    v128.store(out + o, v128.bitselect(v, s, f32x4.ne(v, v)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(out + o, v != v ? v : v > 0 ? 1 : alpha);
+  }
+}

@@ -14,6 +14,9 @@ export interface SimdKernels {
     oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, pt: number, pl: number): void;
   columnSum(src: number, out: number, rows: number, cols: number): void;
   transpose2d(src: number, dst: number, rows: number, cols: number): void;
+  biasAdd(x: number, bias: number, out: number, rows: number, c: number): void;
+  relu(x: number, out: number, n: number): void;
+  step(x: number, out: number, n: number, alpha: number): void;
 }
 
 // The project's TypeScript lib settings (ES2023 + node types) do not declare the
