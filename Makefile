@@ -71,6 +71,13 @@ bench-noop: $(DEPS_STAMP)
 
 # ---- bench-backend (training backend helper adds its target below) -----------------
 
+# make bench-profile [PROFILE_ARGS="--batch 32 --steps 5"]: CPU ms per kernel of one
+# training step of the default CNN on one wasm thread (our kernels); last line key=value.
+PROFILE_ARGS ?=
+.PHONY: bench-profile
+bench-profile: $(DEPS_STAMP)
+	npx tsx bench/profile-step.ts $(PROFILE_ARGS)
+
 # ---- predict (evaluate/report helper adds `make predict FILE=…` below) -------------
 
 # make predict FILE="<file or folder> …" [PREDICT_ARGS="--json --fold 2"]: emotion of
