@@ -1,0 +1,31 @@
+/** What every decoder returns: the clip as mono float32, plus facts about the file. */
+export interface DecodedAudio {
+  /** Container/encoding, e.g. "wav/pcm16", "wav/float32", "flac/16". */
+  format: string;
+  sampleRate: number;
+  channels: number;
+  /** Samples per channel. */
+  frames: number;
+  /** Bits per sample as stored (8, 16, 24, 32, 64). */
+  bitsPerSample: number;
+  /** Channels averaged, full scale ±1 (int16 / 32768, like the reference). */
+  mono: Float32Array;
+  /**
+   * SHA-256 (hex) of the interleaved little-endian integer PCM as a WAV `data` chunk
+   * stores it (for 16-bit audio: the MANIFEST.tsv `pcm_sha256`). Only when asked for.
+   */
+  pcmSha256?: string;
+  /** Largest |sample| over all channels, full scale 1. */
+  peak: number;
+}
+
+export interface DecodeOptions {
+  /** Compute `pcmSha256` (costs one SHA-256 pass over the PCM). */
+  hash?: boolean;
+}
+
+/**
+ * Peak at or below one 16-bit LSB (−90 dBFS): digital silence, or only dither. Such a
+ * clip decodes fine but is useless for training; ingest flags it.
+ */
+export const SILENCE_PEAK = 1 / 32768;
