@@ -3,8 +3,7 @@
 // failed upstream are simply absent from audio.parquet and so from the features.
 import { join } from 'node:path';
 import { defineStage } from '../src/pipeline/types.ts';
-import { readAudioClips } from '../src/features/audio-input.ts';
-import { computeFeatures } from '../src/features/featurize.ts';
+import { featurizeAudioFile } from '../src/features/featurize.ts';
 import { parseFeatureParams } from '../src/features/params.ts';
 import { writeFeaturesFile } from '../src/features/store.ts';
 
@@ -16,16 +15,14 @@ export default defineStage({
     const upstream = ctx.inputs.resample?.[0];
     if (!upstream) throw new Error('featurize needs the resample stage\'s artifact (audio.parquet): add `deps: [resample]`');
     const t0 = performance.now();
-    const clips = await readAudioClips(join(upstream.dir, 'audio.parquet'));
+    const r = await featurizeAudioFile(join(upstream.dir, 'audio.parquet'), params, { pool: ctx.pool, progress: (d, t) => ctx.progress(d, t) });
     const t1 = performance.now();
-    const r = await computeFeatures(clips, params, { pool: ctx.pool, signal: ctx.signal, progress: (d, t) => ctx.progress(d, t) });
+    await writeFeaturesFile(join(ctx.outDir, 'features.parquet'), { ids: r.ids, nMels: r.shape.nMels, nFrames: r.shape.nFrames, logmel: r.logmel }, params, r.sampleRate);
     const t2 = performance.now();
-    await writeFeaturesFile(join(ctx.outDir, 'features.parquet'), { ids: r.ids, nMels: r.shape.nMels, nFrames: r.shape.nFrames, logmel: r.logmel }, params, clips.sampleRate);
-    const t3 = performance.now();
     ctx.log(
-      `${r.ids.length} clips → ${r.shape.nMels}×${r.shape.nFrames} log-Mel at ${clips.sampleRate} Hz` +
+      `${r.ids.length} clips → ${r.shape.nMels}×${r.shape.nFrames} log-Mel at ${r.sampleRate} Hz` +
         `${params.trim_silence ? ` (silence trimmed at ${params.trim_top_db} dB)` : ''}; ` +
-        `read ${((t1 - t0) / 1000).toFixed(2)} s, log-Mel ${((t2 - t1) / 1000).toFixed(2)} s on ${ctx.pool.size} threads, write ${((t3 - t2) / 1000).toFixed(2)} s`,
+        `read + log-Mel ${((t1 - t0) / 1000).toFixed(2)} s on ${ctx.pool.size} threads, write ${((t2 - t1) / 1000).toFixed(2)} s`,
     );
   },
 });

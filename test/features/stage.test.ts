@@ -31,7 +31,8 @@ function clips() {
 
 async function resampleDir(list: { id: string; samples: Float32Array }[], sampleRate = 16000) {
   const dir = await mkdtemp(join(tmpdir(), 'ser-resample-'));
-  await writeParquetFile(join(dir, 'audio.parquet'), audioTable(list, sampleRate));
+  // row groups of 3 clips: several pool tasks, as with the real file (128 per group)
+  await writeParquetFile(join(dir, 'audio.parquet'), audioTable(list, sampleRate), { rowGroupSize: 3 });
   return dir;
 }
 
@@ -115,6 +116,7 @@ describe('featurize stage', () => {
     list[2].samples[100] = NaN;
     await expect(runFeaturize({}, await resampleDir(list))).rejects.toThrow(/clip 03-01-08-02-02-02-02: sample 100 is NaN/);
     await expect(runFeaturize({}, await resampleDir([]))).rejects.toThrow(/audio\.parquet: no clips/);
+    await expect(runFeaturize({}, await mkdtemp(join(tmpdir(), 'ser-empty-')))).rejects.toThrow(/cannot read .*audio\.parquet/);
   });
 
   it('bad params fail before any work, naming the key', async () => {
