@@ -3,12 +3,22 @@
 // was expected: YAML syntax, schema (zod), unknown stage in deps, dependency cycles,
 // unknown param references (in `params:` and in `${...}` interpolations), matrix
 // values that are not lists, missing stage files.
+//
+// The YAML parser and zod are loaded only when pipeline.yaml changed since it was last
+// validated (parsecache.ts), or when there is an error to locate: a no-op status
+// should not pay ~270 ms of module loading.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Document, type Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import type { ParamValue, Params } from './types.ts';
 import { getParam, isPlainObject, setParam } from './params.ts';
+import { getParsed, putParsed } from './parsecache.ts';
+
+const require = createRequire(import.meta.url);
+const yamlLib = (): typeof import('yaml') => require('yaml');
+/** Bump when the schema below changes: invalidates cached validation results. */
+const SCHEMA_VERSION = 'pipeline.yaml schema 1';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -82,33 +92,48 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 // ---------------------------------------------------------------------------------
-// Schema
+// Schema (zod)
 
-const stageNameList = z.array(z.string({ error: 'expected a stage name (string)' }), { error: 'expected a list of stage names, e.g. [ingest]' });
-const stringList = (what: string) => z.array(z.string({ error: `expected ${what} (string)` }), { error: `expected a list of ${what}s` });
-const matrixValues = z.union([z.array(z.any()), z.string()], { error: "expected a list of values, or a '${param.path}' reference to a list" });
+function buildSchemas() {
+  const { z } = require('zod') as typeof import('zod');
+  const stageNameList = z.array(z.string({ error: 'expected a stage name (string)' }), { error: 'expected a list of stage names, e.g. [ingest]' });
+  const stringList = (what: string) => z.array(z.string({ error: `expected ${what} (string)` }), { error: `expected a list of ${what}s` });
+  const matrixValues = z.union([z.array(z.any()), z.string()], { error: "expected a list of values, or a '${param.path}' reference to a list" });
+  const stageSchema = z.strictObject(
+    {
+      file: z.string({ error: 'expected a path to the stage module, e.g. stages/train.ts' }).optional(),
+      deps: stageNameList.optional(),
+      data: stringList('data path').optional(),
+      params: stringList('param path').optional(),
+      matrix: z.record(z.string(), matrixValues, { error: 'expected a mapping of axis name to list of values, e.g. { fold: [0, 1] }' }).optional(),
+      max_parallel: z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' }).optional(),
+    },
+    { error: 'expected a mapping with some of: file, deps, data, params, matrix, max_parallel' },
+  );
+  return z.strictObject(
+    {
+      params: z.record(z.string(), z.any(), { error: 'expected a mapping of param names to values' }).nullish(),
+      stages: z.record(z.string(), stageSchema.nullable(), { error: 'expected a mapping of stage names to stage entries' }).nullish(),
+    },
+    { error: 'expected a mapping with keys params and stages' },
+  );
+}
 
-const stageSchema = z.strictObject(
-  {
-    file: z.string({ error: 'expected a path to the stage module, e.g. stages/train.ts' }).optional(),
-    deps: stageNameList.optional(),
-    data: stringList('data path').optional(),
-    params: stringList('param path').optional(),
-    matrix: z.record(z.string(), matrixValues, { error: 'expected a mapping of axis name to list of values, e.g. { fold: [0, 1] }' }).optional(),
-    max_parallel: z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' }).optional(),
-  },
-  { error: 'expected a mapping with some of: file, deps, data, params, matrix, max_parallel' },
-);
+interface RawStage {
+  file?: string;
+  deps?: string[];
+  data?: string[];
+  params?: string[];
+  matrix?: Record<string, unknown[] | string>;
+  max_parallel?: number;
+}
 
-const pipelineSchema = z.strictObject(
-  {
-    params: z.record(z.string(), z.any(), { error: 'expected a mapping of param names to values' }).nullish(),
-    stages: z.record(z.string(), stageSchema.nullable(), { error: 'expected a mapping of stage names to stage entries' }).nullish(),
-  },
-  { error: 'expected a mapping with keys params and stages' },
-);
+interface RawPipeline {
+  params?: Params | null;
+  stages?: Record<string, RawStage | null> | null;
+}
 
-type RawStage = z.infer<typeof stageSchema>;
+
 
 // ---------------------------------------------------------------------------------
 // Positions
@@ -119,6 +144,13 @@ class Locator {
     private readonly lc: LineCounter,
     readonly file: string,
   ) {}
+
+  static parse(text: string, file: string): { loc: Locator; doc: Document; lc: LineCounter } {
+    const { LineCounter, parseDocument } = yamlLib();
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    return { loc: new Locator(doc, lc, file), doc, lc };
+  }
 
   /** Problem located at the node for `path` (or its closest existing ancestor). */
   at(path: (string | number)[], message: string, opts: { keyOf?: boolean } = {}): ConfigProblem {
@@ -136,6 +168,7 @@ class Locator {
 
   /** The key node of the map entry at `path` (to point at `dep:` rather than its value). */
   private keyNode(path: (string | number)[]): YamlNode | undefined {
+    const { isMap, isScalar } = yamlLib();
     const parent = path.length > 1 ? this.doc.getIn(path.slice(0, -1), true) : this.doc.contents;
     if (!isMap(parent)) return undefined;
     const last = path[path.length - 1];
@@ -192,7 +225,7 @@ export function parseOverride(text: string, source: string): Override {
   if (eq <= 0) throw new PipelineConfigError([{ file: source, message: `expected key=value (e.g. train.lr=0.0005), got '${text}'` }]);
   const path = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
-  const doc = parseDocument(raw);
+  const doc = yamlLib().parseDocument(raw);
   if (doc.errors.length) throw new PipelineConfigError([{ file: source, field: path, message: `value '${raw}' is not valid YAML: ${doc.errors[0].message}` }]);
   return { path, value: (doc.toJS() ?? null) as ParamValue, source };
 }
@@ -235,36 +268,42 @@ export function loadPipeline(root: string, opts: LoadOptions = {}): Pipeline {
   } catch (err) {
     throw new PipelineConfigError([{ file: display, message: `cannot read: ${(err as Error).message}` }]);
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new PipelineConfigError(
-      doc.errors.map((e) => {
-        const pos = lc.linePos(e.pos[0]);
-        return { file: display, line: pos.line, col: pos.col, message: `YAML syntax error: ${e.message.split('\n')[0]}` };
-      }),
-    );
-  }
-  const loc = new Locator(doc, lc, display);
-  const raw = doc.toJS() ?? {};
-  const parsed = pipelineSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new PipelineConfigError(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path as (string | number)[];
-        if (issue.code === 'unrecognized_keys') {
-          const keys = (issue as { keys: string[] }).keys;
-          const expected = path.length === 0 ? 'params, stages' : 'file, deps, data, params, matrix, max_parallel';
-          return loc.at([...path, keys[0]], `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')} (expected one of: ${expected})`, { keyOf: true });
-        }
-        return loc.at(path, issue.message);
-      }),
-    );
+  let loc: Locator | undefined;
+  const locator = (): Locator => (loc ??= Locator.parse(text, display).loc);
+  let raw = getParsed<RawPipeline>(root, SCHEMA_VERSION, text);
+  if (!raw) {
+    const { doc, lc } = Locator.parse(text, display);
+    loc = new Locator(doc, lc, display);
+    if (doc.errors.length) {
+      throw new PipelineConfigError(
+        doc.errors.map((e) => {
+          const pos = lc.linePos(e.pos[0]);
+          return { file: display, line: pos.line, col: pos.col, message: `YAML syntax error: ${e.message.split('\n')[0]}` };
+        }),
+      );
+    }
+    const parsed = buildSchemas().safeParse(doc.toJS() ?? {});
+    if (!parsed.success) {
+      const l = loc;
+      throw new PipelineConfigError(
+        parsed.error.issues.map((issue) => {
+          const path = issue.path as (string | number)[];
+          if (issue.code === 'unrecognized_keys') {
+            const keys = (issue as { keys: string[] }).keys;
+            const expected = path.length === 0 ? 'params, stages' : 'file, deps, data, params, matrix, max_parallel';
+            return l.at([...path, keys[0]], `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')} (expected one of: ${expected})`, { keyOf: true });
+          }
+          return l.at(path, issue.message);
+        }),
+      );
+    }
+    raw = parsed.data as RawPipeline;
+    putParsed(root, SCHEMA_VERSION, text, raw);
   }
 
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  const params: Params = structuredClone((parsed.data.params ?? {}) as Params);
+  const params: Params = structuredClone((raw.params ?? {}) as Params);
   for (const o of opts.overrides ?? []) {
     try {
       if (getParam(params, o.path) === undefined) warnings.push(`${o.source} ${o.path}: not a param in pipeline.yaml; adding it`);
@@ -274,12 +313,12 @@ export function loadPipeline(root: string, opts: LoadOptions = {}): Pipeline {
     }
   }
 
-  const rawStages = (parsed.data.stages ?? {}) as Record<string, RawStage | null>;
+  const rawStages = (raw.stages ?? {}) as Record<string, RawStage | null>;
   const names = Object.keys(rawStages);
   const specs: StageSpec[] = [];
   for (const name of names) {
     const s = rawStages[name] ?? {};
-    const at = (path: (string | number)[], msg: string, o?: { keyOf?: boolean }) => problems.push(loc.at(['stages', name, ...path], msg, o));
+    const at = (path: (string | number)[], msg: string, o?: { keyOf?: boolean }) => problems.push(locator().at(['stages', name, ...path], msg, o));
     if (!STAGE_NAME.test(name)) at([], `invalid stage name '${name}': expected lowercase letters, digits, '-' or '_', starting with a letter`, { keyOf: true });
     if (RESERVED_STAGE_NAMES.has(name)) at([], `stage name '${name}' is reserved (artifacts/${name}/ is used by the tool)`, { keyOf: true });
 
@@ -356,7 +395,7 @@ export function loadPipeline(root: string, opts: LoadOptions = {}): Pipeline {
     if (cycle) {
       const [a, b] = cycle;
       const i = specs.find((s) => s.name === a)!.deps.indexOf(b);
-      problems.push(loc.at(['stages', a, 'deps', i], `dependency cycle: ${cycle.join(' → ')}`));
+      problems.push(locator().at(['stages', a, 'deps', i], `dependency cycle: ${cycle.join(' → ')}`));
     }
   }
   if (problems.length) throw new PipelineConfigError(problems);

@@ -3,11 +3,16 @@
 // fixed field order and sorted maps, so an unchanged pipeline gives a byte-identical
 // file, and two clean runs differ at most in duration_s / produced_at.
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { getParsed, putParsed } from './parsecache.ts';
 import type { ParamValue } from './types.ts';
 import { canonicalJson, sortKeys } from './params.ts';
 import { sha256 } from './hash.ts';
+
+const require = createRequire(import.meta.url);
+/** Loaded on demand: an unchanged lock is read from the parse cache (parsecache.ts). */
+const yamlLib = (): typeof import('yaml') => require('yaml');
 
 export const LOCK_FILE = 'pipeline.lock';
 /** Bump to invalidate every cache key (a change in what keys mean). */
@@ -98,9 +103,13 @@ export async function readLock(root: string): Promise<LockFile> {
   } catch {
     return { stages: {} };
   }
+  const cached = getParsed<LockFile>(root, 'pipeline.lock 1', text);
+  if (cached) return cached;
   try {
-    const raw = parse(text) as { schema?: number; stages?: Record<string, LockEntry> } | null;
-    return { stages: raw?.stages ?? {} };
+    const raw = yamlLib().parse(text) as { schema?: number; stages?: Record<string, LockEntry> } | null;
+    const lock = { stages: raw?.stages ?? {} };
+    putParsed(root, 'pipeline.lock 1', text, lock);
+    return lock;
   } catch (err) {
     throw new Error(`${LOCK_FILE} is not valid YAML (${(err as Error).message.split('\n')[0]}); fix it, or delete it to rebuild the record from the artifact store`);
   }
@@ -116,7 +125,7 @@ export function formatLock(lock: LockFile, order: string[]): string {
   });
   const stages: Record<string, LockEntry> = {};
   for (const id of ids) stages[id] = normalizeEntry(lock.stages[id]);
-  return HEADER + stringify({ schema: KEY_SCHEMA, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
+  return HEADER + yamlLib().stringify({ schema: KEY_SCHEMA, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Write atomically, and only when the text changed (keeps mtime for make). */

@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import type { Transferable, WorkerPool } from './types.ts';
 
 interface PoolTask {
@@ -31,6 +32,9 @@ export interface ClosablePool extends WorkerPool {
   destroy(): Promise<void>;
 }
 
+// piscina is loaded when the first task runs: a run with nothing to do never needs it.
+const require = createRequire(import.meta.url);
+
 /** Default pool size: env SER_THREADS, else the number of cores. */
 export function defaultPoolSize(): number {
   const env = Number(process.env.SER_THREADS);
@@ -50,7 +54,8 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
   const size = opts.size ?? defaultPoolSize();
   let piscina: Piscina | undefined;
   const get = (): Piscina => {
-    piscina ??= new Piscina({
+    const { Piscina: PiscinaClass } = require('piscina') as typeof import('piscina');
+    piscina ??= new PiscinaClass({
       filename: fileURLToPath(new URL('./pool-worker.mjs', import.meta.url)),
       minThreads: size,
       maxThreads: size,

@@ -14,9 +14,9 @@ import type { Artifact, StageContext, StageModule } from './types.ts';
 import type { Instance, Pipeline, StageSpec } from './config.ts';
 import { checkStageNames, upstreamClosure } from './config.ts';
 import { StateCache, sha256 } from './hash.ts';
-import { outHash, readLock, writeLock, type LockEntry, type LockFile } from './lock.ts';
+import { normalizeEntry, outHash, readLock, writeLock, type LockEntry, type LockFile } from './lock.ts';
 import { Planner, formatEvaluation, type Evaluation } from './plan.ts';
-import { declaredParamsView } from './params.ts';
+import { canonicalJson, declaredParamsView } from './params.ts';
 import { poolWithSignal, sharedPool } from './pool.ts';
 import type { Reporter } from './progress.ts';
 import { formatDuration } from './progress.ts';
@@ -470,6 +470,9 @@ class Run {
 
   /** Record an instance in pipeline.lock (serialized writes, each atomic). */
   private record(inst: Instance, entry: LockEntry): Promise<unknown> {
+    const old = this.planner.lock.stages[inst.id];
+    // Unchanged (a fresh instance): nothing to write, and no YAML to load.
+    if (old && canonicalJson(normalizeEntry(old)) === canonicalJson(normalizeEntry(entry))) return this.lockWrites;
     if (this.opts.writeLock === false) {
       this.planner.lock.stages[inst.id] = entry;
       return Promise.resolve();
@@ -514,18 +517,5 @@ class Run {
   }
 }
 
-/** `ser status` without running anything. */
-export async function pipelineStatus(pipeline: Pipeline, targets?: string[]): Promise<Evaluation[]> {
-  if (targets?.length) checkStageNames(pipeline, targets);
-  const state = await StateCache.load(pipeline.root);
-  try {
-    const lock = await readLock(pipeline.root);
-    const planner = new Planner(pipeline, state, lock);
-    const stages = targets?.length ? upstreamClosure(pipeline, targets) : pipeline.stages;
-    return await planner.evaluateAll(stages);
-  } finally {
-    await state.save().catch(() => undefined);
-  }
-}
-
+export { pipelineStatus } from './status.ts';
 export { formatEvaluation };

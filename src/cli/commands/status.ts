@@ -13,7 +13,7 @@ export default defineCommand({
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, ...setOption });
     const pipeline = loadPipelineFromArgs(io, values.set);
     for (const w of pipeline.warnings) io.stderr.write(`warning: ${w}\n`);
-    const { pipelineStatus, formatEvaluation } = await import('../../pipeline/runner.ts');
+    const { pipelineStatus, formatEvaluation } = await import('../../pipeline/status.ts');
     const evals = await pipelineStatus(pipeline, positionals);
     if (values.json) {
       const rows = evals.map((e) => ({ id: e.inst.id, stage: e.inst.stage.name, matrix: e.inst.matrix, state: e.state, reasons: e.reasons, key: e.key ?? null, lock_key: e.lock?.key ?? null }));
