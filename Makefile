@@ -69,6 +69,14 @@ bench-noop: $(DEPS_STAMP)
 
 # ---- bench-prep (audio/features helpers add their target below) -------------------
 
+# make bench-featurize [AUDIO=<audio.parquet>]: the featurize stage's read + log-Mel
+# (worker pool) and write on a resampled corpus (default: the newest resample artifact);
+# last line key=value (featurize_s, process_cpu_s, logmel_ms_per_clip_1core, …).
+AUDIO ?=
+.PHONY: bench-featurize
+bench-featurize: $(DEPS_STAMP)
+	npx tsx bench/featurize.ts $(AUDIO)
+
 # ---- bench-backend (training backend helper adds its target below) -----------------
 
 # make bench-profile [PROFILE_ARGS="--batch 32 --steps 5"]: CPU ms per kernel of one
