@@ -2,6 +2,7 @@
 // each train instance's history.parquet and meta.json, ingest's manifest.parquet, and
 // every artifact's completeness marker (.ser-artifact.json, written by the engine) for
 // its cache key, declared params and duration.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readParquetFile } from '../io/parquet.ts';
@@ -37,23 +38,37 @@ export async function readHistory(path: string): Promise<HistoryRow[]> {
   return Array.from({ length: t.numRows }, (_, i) => Object.fromEntries(cols.map((c, j) => [c, Number(arrays[j][i])])) as unknown as HistoryRow);
 }
 
-export async function summarizeManifest(path: string, verify: ParamValue | undefined, datasetPath: string | null): Promise<DatasetSummary> {
-  const t = await readParquetFile(path, { columns: ['id', 'source', 'status', 'reason'] });
-  const id = t.getChild('id')!.toArray() as string[];
-  const source = t.getChild('source')!.toArray() as string[];
-  const status = t.getChild('status')!.toArray() as string[];
-  const reason = t.getChild('reason')!.toArray() as string[];
+export async function summarizeManifest(dir: string, verify: ParamValue | undefined, datasetPath: string | null): Promise<DatasetSummary> {
+  const path = join(dir, 'manifest.parquet');
+  const t = await readParquetFile(path);
+  const col = (name: string): string[] | null => (t.getChild(name) ? (t.getChild(name)!.toArray() as string[]) : null);
+  const need = (name: string): string[] => {
+    const c = col(name);
+    if (!c) throw new Error(`${path}: no column '${name}'`);
+    return c;
+  };
+  const [id, source, status, reason] = ['id', 'source', 'status', 'reason'].map(need);
+  const flags = col('flags');
   const by_status: Record<string, number> = {};
   const issues: InputIssue[] = [];
   for (let i = 0; i < t.numRows; i++) {
     by_status[status[i]] = (by_status[status[i]] ?? 0) + 1;
-    if (status[i] !== 'ok') issues.push({ id: id[i], source: source[i], status: status[i] as InputIssue['status'], reason: reason[i] });
+    const f = flags?.[i] ?? '';
+    if (status[i] !== 'ok' || f) issues.push({ id: id[i], source: source[i], status: status[i], reason: reason[i], flags: f });
+  }
+  // Official clips that are not in the dataset at all (ingest lists them in rejected.json).
+  let missing: string[] = [];
+  const rejected = join(dir, 'rejected.json');
+  if (existsSync(rejected)) {
+    const r = (await readJsonFile(rejected)) as { missing?: unknown };
+    if (Array.isArray(r.missing)) missing = r.missing.map(String);
   }
   const ok = by_status.ok ?? 0;
   const mode = verify === undefined ? '' : ` (dataset.verify = ${JSON.stringify(verify)})`;
   const parts = [`${ok} of ${t.numRows} clips ok`];
   for (const s of ['modified', 'rejected', 'unreadable']) if (by_status[s]) parts.push(`${by_status[s]} ${s}`);
-  return { path: datasetPath, clips: t.numRows, by_status, verification: `${parts.join(', ')}${mode}`, issues };
+  if (missing.length) parts.push(`${missing.length} official clip(s) missing`);
+  return { path: datasetPath, clips: t.numRows, by_status, verification: `${parts.join(', ')}${mode}`, issues, missing };
 }
 
 export interface ReportArtifacts {
@@ -98,7 +113,7 @@ export async function gatherReportInput(a: ReportArtifacts, title: string): Prom
   }
   const datasetParam = params.dataset as Record<string, ParamValue> | undefined;
   const dataset = a.ingest
-    ? await summarizeManifest(join(a.ingest.dir, 'manifest.parquet'), datasetParam?.verify, typeof datasetParam?.path === 'string' ? datasetParam.path : null)
+    ? await summarizeManifest(a.ingest.dir, datasetParam?.verify, typeof datasetParam?.path === 'string' ? datasetParam.path : null)
     : { path: null, clips: metrics.n, by_status: {}, verification: 'unknown (no ingest artifact)', issues: [] };
   const backends = [...new Set(training.map((t) => `${t.backend}${t.threads ? ` (${t.threads} threads)` : ''}`))];
   return {

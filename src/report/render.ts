@@ -115,11 +115,18 @@ ${chart}
 }
 
 function inputsSection(input: ReportInput): string {
-  const issues = input.dataset.issues;
-  const body = issues.length
-    ? tableHtml({ columns: ['id', 'status', 'reason', 'source'], rows: issues.map((i) => [i.id, i.status, i.reason, i.source]) }, 'Inputs not used as-is')
+  const { issues, missing = [] } = input.dataset;
+  const table = issues.length
+    ? tableHtml(
+        { columns: ['id', 'status', 'reason', 'flags', 'source'], rows: issues.map((i) => [i.id, i.status, i.reason, i.flags ?? '', i.source]) },
+        'Inputs not used as-is (status other than ok, or flagged)',
+      )
     : '<p>Every input clip was read, verified and used unchanged.</p>';
-  return `<section id="inputs"><h2>Rejected, modified and unreadable inputs</h2>${body}</section>`;
+  const shown = missing.slice(0, 60);
+  const absent = missing.length
+    ? `<p>${missing.length} official clip(s) are not in the dataset: ${shown.map((m) => `<code>${esc(m)}</code>`).join(', ')}${missing.length > shown.length ? ', …' : ''}.</p>`
+    : '';
+  return `<section id="inputs"><h2>Rejected, modified and unreadable inputs</h2>${table}${absent}</section>`;
 }
 
 const STYLE = `

@@ -32,8 +32,11 @@ export interface TrainSummary {
 export interface InputIssue {
   id: string;
   source: string;
-  status: 'modified' | 'rejected' | 'unreadable';
+  /** modified | rejected | unreadable, or ok for a clip used but flagged (e.g. silent). */
+  status: string;
   reason: string;
+  /** Comma-separated ingest flags, e.g. "silent" ('' when none). */
+  flags?: string;
 }
 
 export interface DatasetSummary {
@@ -45,6 +48,8 @@ export interface DatasetSummary {
   /** One sentence on checksum verification (e.g. "1440 of 1440 clips match MANIFEST.tsv"). */
   verification: string;
   issues: InputIssue[];
+  /** Official clip ids absent from the dataset (from ingest's rejected.json). */
+  missing?: string[];
 }
 
 export interface ArtifactRef {

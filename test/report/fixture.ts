@@ -57,7 +57,9 @@ export function fixtureReportInput(opts: { protocol?: string; folds?: number; bo
         { id: '02-01-01-01-01-01-03', source: 'Actor_03/02-01-01-01-01-01-03.flac', status: 'rejected', reason: 'modality 02 (video-only) is not audio' },
         { id: 'notes', source: 'Actor_01/notes.flac', status: 'rejected', reason: 'file name is not a RAVDESS identifier' },
         { id: '03-01-08-02-02-02-24', source: 'Actor_24/03-01-08-02-02-02-24.flac', status: 'unreadable', reason: 'FLAC stream ends after 12 of 187 frames <truncated>' },
+        { id: '03-01-04-01-02-01-09', source: 'Actor_09/03-01-04-01-02-01-09.flac', status: 'ok', reason: '', flags: 'silent' },
       ],
+      missing: ['03-01-03-02-02-01-05'],
     },
     run: {
       protocol,

@@ -51,6 +51,8 @@ describe('report page (static checks)', () => {
     const html = await htmlPromise;
     expect(html).toContain('modality 02 (video-only) is not audio');
     expect(html).toContain('FLAC stream ends after 12 of 187 frames &lt;truncated&gt;');
+    expect(html).toMatch(/<th scope="row">03-01-04-01-02-01-09<\/th><td>ok<\/td><td><\/td><td>silent<\/td>/);
+    expect(html).toContain('1 official clip(s) are not in the dataset: <code>03-01-03-02-02-01-05</code>.');
   });
 
   it('warns when speakers are shared (random protocol), not otherwise', async () => {
