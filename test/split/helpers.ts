@@ -1,6 +1,6 @@
 // A synthetic ingest manifest with the RAVDESS structure (24 actors × 60 clips) and
 // every column of CONTRACTS.md, for split tests.
-import { Float64, Int32, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 
 export const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
 
@@ -62,10 +62,9 @@ export function manifestTable(rows: ManifestRow[]): Table {
     sample_rate: int(() => 48000),
     channels: int(() => 1),
     frames: int(() => 170000),
-    duration_s: vectorFromArray(new Float64Array(n).fill(170000 / 48000), new Float64()),
+    duration_s: makeVector(new Float64Array(n).fill(170000 / 48000)),
     pcm_sha256: str(() => '0'.repeat(64)),
     status: str((r) => r.status),
     reason: str((r) => (r.status === 'ok' ? '' : `test: ${r.status}`)),
   });
 }
-void Int32;
