@@ -49,6 +49,20 @@ describe('ser CLI', () => {
     expect((await readdir(sq)).filter((e) => e.startsWith('.tmp-'))).toEqual([]);
   });
 
+  it('Ctrl-C (SIGINT) cancels the running stage cleanly: exit 130, no artifact, no temp dir', async () => {
+    const ws = await makeWorkspace();
+    const a = spawnSer(ws, ['run'], { TOY_SQUARE_SLEEP_MS: '60000' });
+    await waitFor(() => a.output().includes('square: sleeping'), 30_000, 'square to start');
+    a.child.kill('SIGINT');
+    const r = await a.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupting/);
+    expect(r.stdout).toMatch(/square: cancelled/);
+    const sq = join(ws, 'artifacts', 'square');
+    expect((await readdir(sq)).filter((e) => !e.endsWith('.log'))).toEqual([]);
+    expect(existsSync(lockPathOf(ws))).toBe(false); // released
+  });
+
   it('a second run waits for the first; --no-wait and --wait-timeout fail clearly', async () => {
     const ws = await makeWorkspace();
     const a = spawnSer(ws, ['run'], { TOY_SQUARE_SLEEP_MS: '8000' });
