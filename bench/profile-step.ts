@@ -2,11 +2,13 @@
 // on one backend thread. Usage:
 //   npx tsx bench/profile-step.ts [--backend wasm|cpu|auto] [--batch 32] [--steps 5]
 //                                 [--kernels Name1,Name2]   (subset of our wasm kernels)
+//                                 [--sparse 0.4]  (0: dense conv-gradient kernels only)
 // Last line: key=value summary: step_ms / step_cpu_ms = median wall / CPU time of a step,
 // <kernel>_ms = CPU time per step in that kernel.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/model/backend.ts';
+import { setSparseGradThreshold } from '../src/model/kernels/sparsity.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -14,9 +16,12 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '5' },
     kernels: { type: 'string' },
+    // Density of nonzero dy below which conv gradients use the sparse kernels (0 = never).
+    sparse: { type: 'string' },
   },
 });
 const batch = Number(opts.batch);
+if (opts.sparse != null) setSparseGradThreshold(Number(opts.sparse));
 const steps = Number(opts.steps);
 const [H, W, CLASSES] = [64, 188, 8];
 

@@ -1,6 +1,15 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backendsReady, compareBackends, spec } from './kernel_harness.ts';
+import { backendsReady, compareBackends, spec, type TensorSpec } from './kernel_harness.ts';
+
+/** dy with ~80 % zeros, as behind MaxPool + ReLU: exercises the sparse (scatter) kernels. */
+function sparseSpec(shape: number[], seed: number): TensorSpec {
+  const s = spec(shape, seed);
+  const keep = spec(shape, seed + 1000);
+  s.data = s.data.map((v, i) => (keep.data[i]! > 0.6 ? v : 0));
+  return s;
+}
+const dyKinds = [['dense', spec], ['sparse', sparseSpec]] as const;
 
 type Pad = 'same' | 'valid';
 interface Case { n: number; h: number; w: number; ci: number; co: number; k: [number, number]; s: number; pad: Pad }
@@ -19,6 +28,13 @@ for (const [n, h, w] of [[1, 5, 7], [2, 9, 8], [3, 13, 11]] as const) {
     }
   }
 }
+// Channel counts that hit every block size of the sparse kernels' inner loop
+// (fw·Ci = 24: 4-float blocks only; 63: one 48-float block, 4-float blocks and a tail).
+for (const [ci, co] of [[8, 12], [21, 9]] as const) {
+  for (const s of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) cases.push({ n: 2, h: 9, w: 11, ci, co, k: [3, 3], s, pad });
+  }
+}
 // Non-square and even kernels, asymmetric 'same' padding.
 cases.push({ n: 2, h: 10, w: 9, ci: 4, co: 6, k: [2, 4], s: 1, pad: 'same' });
 cases.push({ n: 2, h: 10, w: 9, ci: 4, co: 6, k: [5, 1], s: 2, pad: 'valid' });
@@ -31,11 +47,11 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
-  it.each(cases)('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad', async (c) => {
+  it.each(cases.flatMap((c) => dyKinds.map(([kind, make]) => ({ ...c, kind, make }))))('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad $kind dy', async (c) => {
     const dyShape = [c.n, convOut(c.h, c.k[0], c.s, c.pad), convOut(c.w, c.k[1], c.s, c.pad), c.co];
     const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.ci, c.co];
     const err = await compareBackends(
-      [spec([c.n, c.h, c.w, c.ci], 1), spec(dyShape, 2)],
+      [spec([c.n, c.h, c.w, c.ci], 1), c.make(dyShape, 2)],
       (x, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! },
         { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor,
     );
@@ -54,11 +70,11 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
 describe('Conv2DBackpropInput on wasm matches cpu', () => {
   beforeAll(backendsReady);
 
-  it.each(cases)('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad', async (c) => {
+  it.each(cases.flatMap((c) => dyKinds.map(([kind, make]) => ({ ...c, kind, make }))))('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad $kind dy', async (c) => {
     const dyShape = [c.n, convOut(c.h, c.k[0], c.s, c.pad), convOut(c.w, c.k[1], c.s, c.pad), c.co];
     const inputShape = [c.n, c.h, c.w, c.ci];
     const err = await compareBackends(
-      [spec(dyShape, 6), spec([c.k[0], c.k[1], c.ci, c.co], 7)],
+      [c.make(dyShape, 6), spec([c.k[0], c.k[1], c.ci, c.co], 7)],
       (dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! },
         { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape }) as tf.Tensor,
     );

@@ -3,12 +3,14 @@
 // Default: our SIMD kernel (simd/kernels.as.ts convFilterGrad) accumulates
 // dW[kh,kw,i,o] = Σ_pixels xpad[pixel shifted by the tap, i] · dy[pixel, o] directly from a
 // zero-padded copy of x — an implicit im2col, blocked by output row so the working set
-// stays in L1, with 4x8 register tiles.
+// stays in L1, with 4x8 register tiles. When dy is mostly zeros (behind MaxPool + ReLU)
+// a scatter kernel does only the nonzero dy's multiply-adds instead (see sparsity.ts).
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, byteOffset, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
 import { simdKernels } from './simd/module.ts';
+import { useSparse } from './sparsity.ts';
 import { im2colTransposed } from './im2col.ts';
 
 interface Attrs {
@@ -55,8 +57,22 @@ export function conv2dBackpropFilter(args: {
     k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), batchSize, inHeight, inWidth,
       inChannels, hp, wp, info.padInfo.top, info.padInfo.left);
   }
-  k.convFilterGrad(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, dW),
-    batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw);
+  if (useSparse(backend, dy, fw * inChannels)) {
+    // Accumulate the nonzero dy into dW laid out [Co, fh, fw, Ci], then transpose. Chunks
+    // of ~512 output pixels keep the x rows they touch in cache.
+    const chunkRows = Math.max(1, Math.floor(512 / outWidth));
+    const scratchBytes = (outChannels + 1) * 4 + chunkRows * outWidth * outChannels * 8;
+    const dWt = allocF32(backend, [outChannels, fh * fw * inChannels]);
+    const scratch = allocF32(backend, [Math.ceil(scratchBytes / 4)]);
+    k.convFilterGradSparse(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, dWt),
+      batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw,
+      chunkRows, byteOffset(backend, scratch));
+    k.transpose2d(byteOffset(backend, dWt), byteOffset(backend, dW), outChannels, fh * fw * inChannels);
+    dispose(backend, dWt, scratch);
+  } else {
+    k.convFilterGrad(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, dW),
+      batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw);
+  }
   dispose(backend, xp);
   return dW;
 }

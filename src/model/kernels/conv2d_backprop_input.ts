@@ -5,11 +5,15 @@
 // (rotated 180°, in/out channels swapped) and dy' = dy with stride−1 zeros inserted between
 // pixels (only when the forward stride is > 1). Padding fh−1−padTop on top and whatever
 // makes the output exactly the input's height at the bottom (same for width).
+// When dy is mostly zeros (behind MaxPool + ReLU) a scatter kernel does only the nonzero
+// dy's multiply-adds instead (see sparsity.ts).
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, conv2dInto, dispose, f32Offset, heapF32 } from './wasm_heap.ts';
+import { allocF32, byteOffset, conv2dInto, dispose, f32Offset, heapF32 } from './wasm_heap.ts';
 import { runStockKernel } from './stock.ts';
+import { simdKernels } from './simd/module.ts';
+import { useSparse } from './sparsity.ts';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -41,6 +45,7 @@ export function conv2dBackpropInput(args: Args): TensorInfo {
     return runStockKernel('Conv2DBackpropInput', args); // padding larger than the filter
   }
 
+  if (useSparse(backend, dy, fw * inChannels)) return sparseInputGrad(backend, dy, filter, attrs.inputShape, info);
   const dx = allocF32(backend, attrs.inputShape);
   const rotated = allocF32(backend, [fh, fw, outChannels, inChannels]);
   const dilated = sh > 1 || sw > 1 ? allocF32(backend, [batchSize, dh, dw, outChannels]) : null;
@@ -56,6 +61,42 @@ export function conv2dBackpropInput(args: Args): TensorInfo {
   });
   // Disposing the rotated filter also drops XNNPACK's operator cached on it.
   dispose(backend, rotated, ...(dilated ? [dilated] : []));
+  return dx;
+}
+
+/**
+ * dx by accumulating, per pixel, only its nonzero dy channels: a row of taps of the
+ * zero-padded dx gets Σ_o dy[o] · W[kh, :, :, o] (filter laid out [fh, Co, fw, Ci] so that
+ * row is contiguous), then the padding is cropped off.
+ */
+function sparseInputGrad(
+  backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, inputShape: number[],
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
+    filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Padded extent: everything a tap can reach, and all of x.
+  const hp = Math.max((outHeight - 1) * sh + fh, inHeight + pt);
+  const wp = Math.max((outWidth - 1) * sw + fw, inWidth + pl);
+  const row = fw * inChannels;
+  const dx = allocF32(backend, inputShape);
+  const wr = allocF32(backend, [fh, outChannels, row]);
+  const dxp = allocF32(backend, [batchSize, hp, wp, inChannels]);
+  const scratch = allocF32(backend, [outChannels * 2]);
+  const k = simdKernels(backend);
+  const [w0, r0] = [byteOffset(backend, filter), byteOffset(backend, wr)];
+  for (let kh = 0; kh < fh; kh++) {
+    // W[kh] is [fw·Ci, Co]; wr[kh] is its transpose [Co, fw·Ci].
+    k.transpose2d(w0 + kh * row * outChannels * 4, r0 + kh * outChannels * row * 4, row, outChannels);
+  }
+  k.convInputGradSparse(byteOffset(backend, dy), r0, byteOffset(backend, dxp),
+    batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw,
+    byteOffset(backend, scratch));
+  k.cropCopy(byteOffset(backend, dxp), byteOffset(backend, dx), batchSize, inHeight, inWidth,
+    inChannels, hp, wp, pt, pl);
+  dispose(backend, wr, dxp, scratch);
   return dx;
 }
 

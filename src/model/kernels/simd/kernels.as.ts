@@ -332,3 +332,225 @@ export function step(x: usize, out: usize, n: i32, alpha: f32): void {
     store<f32>(out + o, v != v ? v : v > 0 ? 1 : alpha);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Sparse-aware convolution gradients. Behind MaxPool + ReLU, at most one pixel per pool
+// window and channel has a nonzero gradient (≤ 25 % of dy for 2x2 pools), so scattering
+// each nonzero dy[b, y, x, o] does a quarter of the dense kernels' multiply-adds. The
+// caller counts nonzeros first and uses these only when dy is sparse enough.
+
+/** Number of nonzero floats (NaN counts as nonzero) in n floats at p. */
+export function countNonzero(p: usize, n: i32): i32 {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  let count = 0;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    count += popcnt(i32x4.bitmask(f32x4.ne(v128.load(p + (<usize>i << 2)), zero)));
+  }
+  for (; i < n; i++) if (load<f32>(p + (<usize>i << 2)) != 0) count++;
+  return count;
+}
+
+// Both sparse kernels reduce to one primitive on a list of (byte offset, g) entries:
+//   dst[0..L) += Σ_k g_k · src_k[0..L)   with src_k = offset_k + off
+// where L = fw·ci floats is one row of taps — contiguous in the (padded) image and in the
+// filter block alike — accumulated in 12 registers (48 floats) at a time.
+// @ts-ignore: decorator
+@inline
+function gatherAxpy(list: usize, count: i32, off: usize, dst: usize, nfloats: i32): void {
+  let j = 0;
+  for (; j + 48 <= nfloats; j += 48) {
+    const jo = off + (<usize>j << 2);
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    let a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    for (let k = 0; k < count; k++) {
+      const e = list + (<usize>k << 3);
+      const s = <usize>load<u32>(e) + jo;
+      const g = v128.load32_splat(e, 4);
+      a0 = f32x4.add(a0, f32x4.mul(g, v128.load(s)));
+      a1 = f32x4.add(a1, f32x4.mul(g, v128.load(s, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(g, v128.load(s, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(g, v128.load(s, 48)));
+      a4 = f32x4.add(a4, f32x4.mul(g, v128.load(s, 64)));
+      a5 = f32x4.add(a5, f32x4.mul(g, v128.load(s, 80)));
+      a6 = f32x4.add(a6, f32x4.mul(g, v128.load(s, 96)));
+      a7 = f32x4.add(a7, f32x4.mul(g, v128.load(s, 112)));
+      a8 = f32x4.add(a8, f32x4.mul(g, v128.load(s, 128)));
+      a9 = f32x4.add(a9, f32x4.mul(g, v128.load(s, 144)));
+      a10 = f32x4.add(a10, f32x4.mul(g, v128.load(s, 160)));
+      a11 = f32x4.add(a11, f32x4.mul(g, v128.load(s, 176)));
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+    v128.store(d, f32x4.add(v128.load(d, 96), a6), 96);
+    v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
+    v128.store(d, f32x4.add(v128.load(d, 128), a8), 128);
+    v128.store(d, f32x4.add(v128.load(d, 144), a9), 144);
+    v128.store(d, f32x4.add(v128.load(d, 160), a10), 160);
+    v128.store(d, f32x4.add(v128.load(d, 176), a11), 176);
+  }
+  for (; j + 4 <= nfloats; j += 4) {
+    const jo = off + (<usize>j << 2);
+    let a = f32x4.splat(0);
+    for (let k = 0; k < count; k++) {
+      const e = list + (<usize>k << 3);
+      a = f32x4.add(a, f32x4.mul(v128.load32_splat(e, 4), v128.load(<usize>load<u32>(e) + jo)));
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), a));
+  }
+  for (; j < nfloats; j++) {
+    const jo = off + (<usize>j << 2);
+    let a: f32 = 0;
+    for (let k = 0; k < count; k++) {
+      const e = list + (<usize>k << 3);
+      a += load<f32>(e, 4) * load<f32>(<usize>load<u32>(e) + jo);
+    }
+    const d = dst + (<usize>j << 2);
+    store<f32>(d, load<f32>(d) + a);
+  }
+}
+
+// dwt[o, kh, kw, i] = Σ_{b, y, x} dy[b, y, x, o] · xp[b, y·sh + kh, x·sw + kw, i] over the
+// nonzero dy only; output layout [co, fh, fw, ci] (the caller transposes it to the filter).
+// Pixels are processed in chunks of `chunkRows` output rows of one image (so the x rows
+// they touch stay in cache); per chunk the nonzeros are bucketed by output channel
+// (counting sort into `scratch`: co + 1 ints, then chunkRows·ow·co entries of 8 bytes),
+// and each channel's row of taps accumulates over its pixels in registers.
+export function convFilterGradSparse(
+  xp: usize, dy: usize, dwt: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
+  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32, chunkRows: i32, scratch: usize,
+): void {
+  const rowFloats = fw * ci;
+  memory.fill(dwt, 0, <usize>(co * fh * rowFloats) << 2);
+  const starts = scratch; // co + 1 ints
+  const entries = scratch + (<usize>(co + 1) << 2);
+  const imageRow = <usize>(wp * ci) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let y0 = 0; y0 < oh; y0 += chunkRows) {
+      const y1 = min(oh, y0 + chunkRows);
+      const dy0 = dy + (<usize>((b * oh + y0) * ow * co) << 2);
+      const pixels = (y1 - y0) * ow;
+      // Count per channel into starts[o + 1], prefix-sum: starts[o] = first slot of o.
+      memory.fill(starts, 0, <usize>(co + 1) << 2);
+      let pd = dy0;
+      for (let p = 0; p < pixels; p++) {
+        for (let o = 0; o < co; o++) {
+          if (load<f32>(pd + (<usize>o << 2)) != 0) {
+            const c = starts + (<usize>(o + 1) << 2);
+            store<i32>(c, load<i32>(c) + 1);
+          }
+        }
+        pd += <usize>co << 2;
+      }
+      for (let o = 0; o < co; o++) {
+        const c = starts + (<usize>(o + 1) << 2);
+        store<i32>(c, load<i32>(c) + load<i32>(c - 4));
+      }
+      // Fill: starts[o] advances to the end of o's bucket (= the old starts[o + 1]).
+      pd = dy0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = 0; x < ow; x++) {
+          const base = <u32>(xp + (<usize>(((b * hp + y * sh) * wp + x * sw) * ci) << 2));
+          for (let o = 0; o < co; o++) {
+            const g = load<f32>(pd + (<usize>o << 2));
+            if (g != 0) {
+              const c = starts + (<usize>o << 2);
+              const slot = load<i32>(c);
+              store<i32>(c, slot + 1);
+              const e = entries + (<usize>slot << 3);
+              store<u32>(e, base);
+              store<f32>(e, g, 4);
+            }
+          }
+          pd += <usize>co << 2;
+        }
+      }
+      // Bucket o is now [starts[o − 1], starts[o]) with starts[−1] = 0.
+      let first = 0;
+      for (let o = 0; o < co; o++) {
+        const end = load<i32>(starts + (<usize>o << 2));
+        const count = end - first;
+        if (count > 0) {
+          const list = entries + (<usize>first << 3);
+          for (let kh = 0; kh < fh; kh++) {
+            gatherAxpy(list, count, <usize>kh * imageRow,
+              dwt + (<usize>((o * fh + kh) * rowFloats) << 2), rowFloats);
+          }
+        }
+        first = end;
+      }
+    }
+  }
+}
+
+// dxp[b, y·sh + kh, x·sw + kw, i] += Σ_o dy[b, y, x, o] · wr[kh, o, kw, i] over the
+// nonzero dy only; dxp is the zero-padded input gradient [n, hp, wp, ci] (zeroed here);
+// wr is the filter laid out [fh, co, fw, ci]. Per pixel the nonzero channels are listed
+// in `scratch` (co entries of 8 bytes), then each row of taps accumulates over them.
+export function convInputGradSparse(
+  dy: usize, wr: usize, dxp: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
+  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32, scratch: usize,
+): void {
+  const rowFloats = fw * ci;
+  memory.fill(dxp, 0, <usize>(n * hp * wp * ci) << 2);
+  const zero = f32x4.splat(0);
+  const co4 = co & ~3;
+  const imageRow = <usize>(wp * ci) << 2;
+  const khBlock = <usize>(co * rowFloats) << 2;
+  let pd = dy;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        let count = 0;
+        let o = 0;
+        for (; o < co4; o += 4) {
+          if (!v128.any_true(f32x4.ne(v128.load(pd + (<usize>o << 2)), zero))) continue;
+          for (let j = 0; j < 4; j++) {
+            const g = load<f32>(pd + (<usize>(o + j) << 2));
+            if (g != 0) {
+              const e = scratch + (<usize>count << 3);
+              store<u32>(e, <u32>(wr + (<usize>((o + j) * rowFloats) << 2)));
+              store<f32>(e, g, 4);
+              count++;
+            }
+          }
+        }
+        for (; o < co; o++) {
+          const g = load<f32>(pd + (<usize>o << 2));
+          if (g != 0) {
+            const e = scratch + (<usize>count << 3);
+            store<u32>(e, <u32>(wr + (<usize>(o * rowFloats) << 2)));
+            store<f32>(e, g, 4);
+            count++;
+          }
+        }
+        pd += <usize>co << 2;
+        if (count == 0) continue;
+        const base = dxp + (<usize>(((b * hp + y * sh) * wp + x * sw) * ci) << 2);
+        for (let kh = 0; kh < fh; kh++) {
+          gatherAxpy(scratch, count, <usize>kh * khBlock, base + <usize>kh * imageRow, rowFloats);
+        }
+      }
+    }
+  }
+}
+
+// Crop of a padded image: x[b, r, c, :] = xp[b, r + pt, c + pl, :] (inverse of padCopy).
+export function cropCopy(
+  xp: usize, x: usize, n: i32, h: i32, w: i32, c: i32, hp: i32, wp: i32, pt: i32, pl: i32,
+): void {
+  const rowBytes = <usize>(w * c) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      memory.copy(x + <usize>(b * h + r) * rowBytes,
+        xp + (<usize>(((b * hp + r + pt) * wp + pl) * c) << 2), rowBytes);
+    }
+  }
+}

@@ -17,6 +17,15 @@ export interface SimdKernels {
   biasAdd(x: number, bias: number, out: number, rows: number, c: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number, alpha: number): void;
+  countNonzero(p: number, n: number): number;
+  convFilterGradSparse(xp: number, dy: number, dwt: number, n: number, oh: number, ow: number,
+    hp: number, wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number,
+    chunkRows: number, scratch: number): void;
+  convInputGradSparse(dy: number, wr: number, dxp: number, n: number, oh: number, ow: number,
+    hp: number, wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number,
+    scratch: number): void;
+  cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
+    wp: number, pt: number, pl: number): void;
 }
 
 // The project's TypeScript lib settings (ES2023 + node types) do not declare the
