@@ -1,0 +1,85 @@
+// Per-clip work run on the shared worker pool (ctx.pool.run(new URL('../src/audio/
+// tasks.ts', import.meta.url), 'inspectClip' | 'resampleClip', arg)). Each call reads
+// one source (file or zip entry), decodes it and returns plain data; a bad file comes
+// back as { ok: false, reason }, never as a thrown error, so one broken clip cannot
+// fail the batch.
+import { withTransfer, type TransferResult } from '../pipeline/task.ts';
+import { readSource, type SourceRef } from '../dataset/sources.ts';
+import { hex8 } from '../dataset/zip.ts';
+import { decodeAudio } from './decode.ts';
+import { AudioDecodeError } from './errors.ts';
+import { resample } from './resample.ts';
+import { SILENCE_PEAK } from './types.ts';
+
+export interface InspectArg {
+  ref: SourceRef;
+  /** Compute the PCM SHA-256 (dataset.verify != off). */
+  hash: boolean;
+}
+
+export type InspectResult =
+  | {
+      ok: true;
+      format: string;
+      sampleRate: number;
+      channels: number;
+      frames: number;
+      bitsPerSample: number;
+      pcmSha256: string;
+      peak: number;
+      silent: boolean;
+      /** CRC-32 of the file bytes (hex), so resample can tell the source is unchanged. */
+      crc32: string;
+    }
+  | { ok: false; reason: string; crc32: string };
+
+const problem = (err: unknown): string => (err instanceof AudioDecodeError ? err.problem : (err as Error).message ?? String(err));
+
+/** Decode a clip to check it; the samples are dropped (ingest stores no audio). */
+export async function inspectClip(arg: InspectArg): Promise<InspectResult> {
+  let bytes: Uint8Array;
+  let crc = '';
+  try {
+    const src = await readSource(arg.ref);
+    bytes = src.bytes;
+    crc = hex8(src.crc32);
+  } catch (err) {
+    return { ok: false, reason: `cannot read: ${problem(err)}`, crc32: crc };
+  }
+  try {
+    const d = await decodeAudio(bytes, arg.ref.rel, { hash: arg.hash });
+    return {
+      ok: true, format: d.format, sampleRate: d.sampleRate, channels: d.channels, frames: d.frames,
+      bitsPerSample: d.bitsPerSample, pcmSha256: d.pcmSha256 ?? '', peak: d.peak, silent: d.peak <= SILENCE_PEAK, crc32: crc,
+    };
+  } catch (err) {
+    return { ok: false, reason: problem(err), crc32: crc };
+  }
+}
+
+export interface ResampleArg {
+  ref: SourceRef;
+  toRate: number;
+  /** CRC-32 ingest saw; a different file now is an error, not silently other audio. */
+  crc32: string;
+}
+
+export type ResampleResult =
+  | { ok: true; fromRate: number; frames: number; samples: Float32Array }
+  | { ok: false; reason: string };
+
+/** Decode a clip and resample it to `toRate`; the samples are moved, not copied. */
+export async function resampleClip(arg: ResampleArg): Promise<ResampleResult | TransferResult<ResampleResult>> {
+  try {
+    const src = await readSource(arg.ref);
+    const crc = hex8(src.crc32);
+    if (arg.crc32 && crc !== arg.crc32) {
+      return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (CRC-32 ${crc}, was ${arg.crc32}); rerun ingest` };
+    }
+    const d = await decodeAudio(src.bytes, arg.ref.rel);
+    const samples = resample(d.mono, d.sampleRate, arg.toRate);
+    return withTransfer<ResampleResult>({ ok: true, fromRate: d.sampleRate, frames: d.frames, samples }, [samples.buffer as ArrayBuffer]);
+  } catch (err) {
+    return { ok: false, reason: `${arg.ref.rel}: ${problem(err)}` };
+  }
+}

@@ -1,0 +1,71 @@
+// resample: every clip ingest accepted (status ok or modified) decoded again from the
+// dataset and resampled to audio.sample_rate on the worker pool → audio.parquet
+// (full clip length, mono float32). Labels stay in ingest's manifest.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeAudioParquet, type AudioClip } from '../src/audio/audio-parquet.ts';
+import { parseAudioParams } from '../src/audio/params.ts';
+import { resampledLength } from '../src/audio/resample.ts';
+import type { ResampleResult } from '../src/audio/tasks.ts';
+import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
+import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
+import { readParquetFile } from '../src/io/parquet.ts';
+import { defineStage } from '../src/pipeline/types.ts';
+
+const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
+
+export default defineStage({
+  description: 'decode every accepted clip again and resample it (band-limited polyphase sinc) to audio.sample_rate → audio.parquet',
+  outs: ['audio.parquet'],
+
+  async run(ctx) {
+    const { sample_rate: rate } = parseAudioParams(ctx.params.audio);
+    const ingest = ctx.inputs.ingest?.[0];
+    if (!ingest) throw new Error('resample needs the ingest stage\'s artifact (manifest.parquet): add `deps: [ingest]`');
+    const t0 = performance.now();
+    const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'] });
+    const dataset = JSON.parse(await readFile(join(ingest.dir, 'dataset.json'), 'utf8')) as { path: string };
+    const col = (name: string) => manifest.getChild(name)!.toArray() as unknown[];
+    const [ids, sources, statuses, crcs, rates, frames] = ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'].map(col);
+    const clips = ids.map((id, i) => ({ id: id as string, source: sources[i] as string, crc32: crcs[i] as string, rate: rates[i] as number, frames: frames[i] as number }))
+      .filter((_, i) => USABLE.includes(statuses[i] as ClipStatus));
+
+    // Locate the sources again (zip entries need their offsets).
+    const root = resolve(ctx.root, dataset.path);
+    const found = await discoverSources(root);
+    const byRel = new Map<string, SourceRef>(found.sources.map((s) => [s.rel, s]));
+    const gone = clips.filter((c) => !byRel.has(c.source));
+    if (gone.length) {
+      throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
+    }
+
+    let done = 0;
+    ctx.progress(0, clips.length);
+    const results = await Promise.all(clips.map(async (c) => {
+      const r = await ctx.pool.run<ResampleResult>(TASKS, 'resampleClip', { ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 });
+      ctx.progress(++done, clips.length);
+      return r;
+    }));
+    const failed = results.flatMap((r) => (r.ok ? [] : [r.reason]));
+    if (failed.length) {
+      throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);
+    }
+    const out: AudioClip[] = [];
+    let inSeconds = 0;
+    clips.forEach((c, i) => {
+      const r = results[i] as Extract<ResampleResult, { ok: true }>;
+      const expect = resampledLength(c.frames, c.rate, rate);
+      if (r.fromRate !== c.rate || r.frames !== c.frames || r.samples.length !== expect) {
+        throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.samples.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${expect}); rerun ingest`);
+      }
+      inSeconds += c.frames / c.rate;
+      out.push({ id: c.id, sampleRate: rate, samples: r.samples });
+    });
+    const t1 = performance.now();
+    await writeAudioParquet(join(ctx.outDir, 'audio.parquet'), out);
+    const t2 = performance.now();
+    const fromRates = [...new Set(clips.map((c) => c.rate))].sort((a, b) => a - b).join(', ');
+    ctx.log(`${out.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${((t1 - t0) / 1000).toFixed(2)} s ` +
+      `on ${ctx.pool.size} threads (${(inSeconds / ((t1 - t0) / 1000)).toFixed(0)}× realtime), write ${((t2 - t1) / 1000).toFixed(2)} s`);
+  },
+});
