@@ -65,7 +65,9 @@ describe('ser CLI', () => {
 
   it('a second run waits for the first; --no-wait and --wait-timeout fail clearly', async () => {
     const ws = await makeWorkspace();
-    const a = spawnSer(ws, ['run'], { TOY_SQUARE_SLEEP_MS: '8000' });
+    const release = join(ws, 'release-square');
+    // A's square stage runs until the test creates `release`.
+    const a = spawnSer(ws, ['run'], { TOY_SQUARE_UNTIL_FILE: release });
     await waitFor(() => a.output().includes('square: sleeping'), 30_000, 'square to start');
     const b = spawnSer(ws, ['run']);
     const [c, d] = await Promise.all([ser(ws, ['run', '--no-wait']), ser(ws, ['run', '--wait-timeout', '0.3'])]);
@@ -73,7 +75,8 @@ describe('ser CLI', () => {
     expect(c.stderr).toMatch(/another ser run holds this workspace \(pid \d+, `ser run`, started .*\); not waiting \(--no-wait\)/);
     expect(d.code).toBe(1);
     expect(d.stderr).toMatch(/gave up after 0.3 s waiting for another ser run/);
-    await waitFor(() => b.output().includes('waiting for another ser run to finish'), 20_000, 'b to wait');
+    await waitFor(() => b.output().includes('waiting for another ser run to finish'), 30_000, 'b to wait');
+    await writeFile(release, '');
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
