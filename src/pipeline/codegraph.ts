@@ -7,18 +7,23 @@
 // package-lock.json.
 //
 // Files are parsed with the TypeScript compiler's parser (a real AST, so comments and
-// strings never produce false imports). Parsing needs the typescript module (~1 s to
-// load), so parse results are cached in the state cache by content hash: an unchanged
-// graph costs one stat per file.
+// strings never produce false imports). A code file's hash is the sha256 of the
+// JavaScript that actually runs — the file transpiled by TypeScript with types and
+// comments removed — so an edit to a comment or a type annotation reruns nothing,
+// while any change to executed code does. Other files (JSON, data tables, wasm) are
+// hashed as bytes. Parsing needs the typescript module (~1 s to load), so results are
+// cached in the state cache by the file's content hash: an unchanged graph costs one
+// stat per file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
+import { createHash } from 'node:crypto';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateCache } from './hash.ts';
 import { listFiles } from './hash.ts';
 
-const PARSER_VERSION = 1;
+const PARSER_VERSION = 2;
 const CODE_EXT = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
 
 export interface FileImports {
@@ -26,6 +31,8 @@ export interface FileImports {
   imports: string[];
   /** Relative specifiers of `new URL(x, import.meta.url)`. */
   urls: string[];
+  /** sha256 of the emitted JavaScript (no types, no comments). */
+  runtimeHash: string;
 }
 
 export interface CodeFingerprint {
@@ -94,7 +101,27 @@ export async function parseImports(fileName: string, text: string): Promise<File
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  return { imports: [...new Set(imports)], urls: [...new Set(urls)] };
+  return { imports: [...new Set(imports)], urls: [...new Set(urls)], runtimeHash: runtimeHash(ts, fileName, text) };
+}
+
+/** sha256 of what runs: the module transpiled to ESNext with types and comments removed. */
+function runtimeHash(ts: TS, fileName: string, text: string): string {
+  const out = ts.transpileModule(text, {
+    fileName,
+    reportDiagnostics: false,
+    compilerOptions: {
+      target: ts.ScriptTarget.ESNext,
+      module: ts.ModuleKind.ESNext,
+      removeComments: true,
+      sourceMap: false,
+      inlineSourceMap: false,
+      jsx: ts.JsxEmit.Preserve,
+      // Keep every import: with elision, deleting a value import's only use would
+      // also delete the import (its side effects) without any other visible change.
+      verbatimModuleSyntax: true,
+    },
+  });
+  return createHash('sha256').update(out.outputText).digest('hex');
 }
 
 /** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`. */
@@ -159,12 +186,13 @@ export async function codeFingerprint(root: string, entry: string, state: StateC
     const sha = await state.hashFile(abs, st);
     files[rel(abs)] = sha;
     if (!parse || !CODE_EXT.has(extname(abs))) return;
-    const cacheKey = `v${PARSER_VERSION}:${sha}`;
+    const cacheKey = `v${PARSER_VERSION}:${extname(abs)}:${sha}`;
     let parsed = state.getImports<FileImports>(cacheKey);
     if (!parsed) {
       parsed = await parseImports(abs, readFileSync(abs, 'utf8'));
       state.setImports(cacheKey, parsed);
     }
+    files[rel(abs)] = parsed.runtimeHash;
     for (const spec of parsed.imports) {
       if (spec.startsWith('node:') || isBuiltin(spec)) continue;
       if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:')) {

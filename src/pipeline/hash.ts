@@ -42,6 +42,9 @@ interface StateFile {
   imports: Record<string, unknown>;
 }
 
+/** Parse results kept (old versions of edited files fall off). */
+const MAX_IMPORT_ENTRIES = 5000;
+
 export class StateCache {
   private files = new Map<string, StateEntry>();
   private imports = new Map<string, unknown>();
@@ -80,7 +83,13 @@ export class StateCache {
   }
 
   getImports<T>(contentHash: string): T | undefined {
-    return this.imports.get(contentHash) as T | undefined;
+    const v = this.imports.get(contentHash);
+    if (v !== undefined) {
+      // Most recently used last, so save() can drop the oldest.
+      this.imports.delete(contentHash);
+      this.imports.set(contentHash, v);
+    }
+    return v as T | undefined;
   }
 
   setImports(contentHash: string, value: unknown): void {
@@ -106,7 +115,8 @@ export class StateCache {
   /** Write the cache if anything changed (atomic: temp file + rename). */
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const out: StateFile = { version: 1, files: {}, imports: Object.fromEntries(this.imports) };
+    const recent = [...this.imports].slice(-MAX_IMPORT_ENTRIES);
+    const out: StateFile = { version: 1, files: {}, imports: Object.fromEntries(recent) };
     for (const [p, e] of this.files) out.files[p] = [e.size, e.mtime, e.ino, e.sha256];
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;

@@ -36,6 +36,14 @@ describe('parseImports', () => {
     expect(r.urls).toEqual(['../src/audio/tasks.ts']);
   });
 
+  it('hashes what runs: comments and types do not count, code does', async () => {
+    const base = await parseImports('/x/a.ts', 'import { f } from "./f.ts";\nexport function g(x: number): number {\n  return f(x) + 1;\n}\n');
+    const commented = await parseImports('/x/a.ts', '// header\nimport { f } from "./f.ts";\n/** doc */\nexport function g(x: number /* n */): Array<number> | number {\n  return f(x) + 1; // why\n}\n');
+    const changed = await parseImports('/x/a.ts', 'import { f } from "./f.ts";\nexport function g(x: number): number {\n  return f(x) + 2;\n}\n');
+    expect(commented.runtimeHash).toBe(base.runtimeHash);
+    expect(changed.runtimeHash).not.toBe(base.runtimeHash);
+  });
+
   it('package names drop subpaths, keep scopes', () => {
     expect(packageName('@tensorflow/tfjs-core/dist/x')).toBe('@tensorflow/tfjs-core');
     expect(packageName('yaml/util')).toBe('yaml');
