@@ -21,7 +21,9 @@ export default defineStage({
     const result = makeSplit(clips, params, seed);
     await writeSplitFile(join(ctx.outDir, 'split.parquet'), result, seed);
     const summary = splitSummary(result, clips, excluded);
-    await writeFile(join(ctx.outDir, 'split.json'), JSON.stringify(summary, null, 2) + '\n');
+    // indented, with each actor list on one line
+    const json = JSON.stringify(summary, null, 2).replace(/\[\s*(\d+(?:,\s*\d+)*)\s*\]/g, (_, list: string) => `[${list.split(/,\s*/).join(', ')}]`);
+    await writeFile(join(ctx.outDir, 'split.json'), json + '\n');
     const ex = Object.entries(excluded).map(([s, n]) => `${n} ${s}`).join(', ');
     ctx.log(`${result.protocol}: ${clips.length} clips${ex ? ` (left out: ${ex})` : ''}`);
     for (const f of summary.folds) {
