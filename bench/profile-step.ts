@@ -80,6 +80,9 @@ const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length
 // calling other kernels' functions directly are not double-counted (that does not go
 // through the registry).
 const perKernel = new Map<string, { wall: number; cpu: number; calls: number }>();
+// Conv kernels also per first-input shape (= per layer).
+const perLayer = new Map<string, { cpu: number; calls: number }>();
+const byLayer = new Set(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul']);
 for (const config of tf.getKernelsForBackend(info.name)) {
   const inner = config.kernelFunc;
   const e = { wall: 0, cpu: 0, calls: 0 };
@@ -90,9 +93,18 @@ for (const config of tf.getKernelsForBackend(info.name)) {
     kernelFunc: (args) => {
       const [w0, c0] = [performance.now(), cpuMs()];
       const out = inner(args);
+      const dc = cpuMs() - c0;
       e.wall += performance.now() - w0;
-      e.cpu += cpuMs() - c0;
+      e.cpu += dc;
       e.calls++;
+      if (byLayer.has(config.kernelName)) {
+        const shapes = Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape.join(',')}]`).join(' ');
+        const key = `${config.kernelName} ${shapes}`;
+        const l = perLayer.get(key) ?? { cpu: 0, calls: 0 };
+        l.cpu += dc;
+        l.calls++;
+        perLayer.set(key, l);
+      }
       return out;
     },
   });
@@ -114,6 +126,10 @@ console.log(`step wall ms: ${wall.map((t) => t.toFixed(0)).join(' ')}; cpu ms: $
 console.log(`${'kernel'.padEnd(24)} ${'calls'.padStart(6)} ${'cpu ms'.padStart(8)} ${'wall ms'.padStart(8)} ${'share'.padStart(6)}`);
 for (const [name, e] of rows) {
   console.log(`${name.padEnd(24)} ${e.calls.toFixed(0).padStart(6)} ${e.cpu.toFixed(1).padStart(8)} ${e.wall.toFixed(1).padStart(8)} ${(100 * e.cpu / total).toFixed(1).padStart(5)}%`);
+}
+console.log('per layer (CPU ms per step; inputs in kernel order):');
+for (const [key, l] of [...perLayer.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+  console.log(`  ${key.padEnd(72)} ${(l.cpu / profiled).toFixed(1).padStart(7)}`);
 }
 console.log(`${'(all kernels)'.padEnd(24)} ${''.padStart(6)} ${total.toFixed(1).padStart(8)} ${totalWall.toFixed(1).padStart(8)}`);
 // Conv2DBackpropFilter -> conv2d_backprop_filter; 'Step' (a kernel) must not shadow step_ms.

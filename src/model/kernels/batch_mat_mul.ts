@@ -1,13 +1,17 @@
 // BatchMatMul for the wasm backend: the stock kernel sends only untransposed, unbatched
 // products to XNNPACK and computes transposed ones (every Dense-layer gradient) in a
-// scalar loop ~14x slower. We transpose the operand(s) into scratch tensors with a cheap
-// blocked copy and always take the XNNPACK path. Batched products: the stock kernel.
+// scalar loop ~14x slower. We either run aᵀ·b on our SIMD kernel (the filter-gradient
+// kernel as a 1x1 "convolution" over the shared rows), or transpose operand(s) into
+// scratch with a cheap blocked copy and take the XNNPACK path. Batched: stock kernel.
 import { broadcast_util, util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, byteOffset, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
 import { simdKernels } from './simd/module.ts';
 import { runStockKernel } from './stock.ts';
+
+/** Below this many output rows, XNNPACK's per-call packing of b dominates its GEMM. */
+const XNNPACK_MIN_ROWS = 256;
 
 type Args = {
   inputs: { a: TensorInfo; b: TensorInfo }; backend: BackendWasm;
@@ -36,6 +40,20 @@ export function batchMatMul(args: Args): TensorInfo {
   if (m * n === 0) return out;
   if (k === 0) {
     heapF32(backend).fill(0, f32Offset(backend, out), f32Offset(backend, out) + m * n);
+    return out;
+  }
+  if (!transposeB && (transposeA || m < XNNPACK_MIN_ROWS)) {
+    // out = aᵀ·b summed over the rows of a and b, with our register-tiled kernel: no
+    // packing of b (XNNPACK repacks a new b on every call, column by column, which costs
+    // more than the product itself when a has few rows, e.g. a Dense layer's batch).
+    let aT = a;
+    if (!transposeA) {
+      aT = allocF32(backend, [k, m]);
+      simdKernels(backend).transpose2d(byteOffset(backend, a), byteOffset(backend, aT), m, k);
+    }
+    simdKernels(backend).convFilterGrad(byteOffset(backend, aT), byteOffset(backend, b),
+      byteOffset(backend, out), 1, 1, k, 1, k, m, n, 1, 1, 1, 1);
+    if (aT !== a) dispose(backend, aT);
     return out;
   }
   if (transposeA || transposeB) {

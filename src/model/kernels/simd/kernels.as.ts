@@ -228,36 +228,54 @@ export function maxPoolGrad(
 
 // ---------------------------------------------------------------------------------------
 // Column sums: out[j] = Σ_i src[i·cols + j] (a Sum over all leading axes, e.g. bias
-// gradients). Partial sums per block of 256 rows keep float32 rounding error small.
+// gradients). Rows are taken in blocks of 256: a block (≤ 256·cols floats) is read from
+// memory once and stays in cache while its columns are summed 16 at a time in registers;
+// the per-block partial sums also keep float32 rounding error small.
 export function columnSum(src: usize, out: usize, rows: i32, cols: i32): void {
+  memory.fill(out, 0, <usize>cols << 2);
+  const c16 = cols & ~15;
   const c4 = cols & ~3;
   const rowBytes = <usize>cols << 2;
-  for (let j = 0; j < c4; j += 4) {
-    let total = f32x4.splat(0);
-    for (let i0 = 0; i0 < rows; i0 += 256) {
-      const i1 = min(rows, i0 + 256);
-      let a = f32x4.splat(0), b = f32x4.splat(0);
-      let p = src + <usize>i0 * rowBytes + (<usize>j << 2);
-      let i = i0;
-      for (; i + 1 < i1; i += 2) {
-        a = f32x4.add(a, v128.load(p));
-        b = f32x4.add(b, v128.load(p + rowBytes));
-        p += rowBytes << 1;
+  for (let i0 = 0; i0 < rows; i0 += 256) {
+    const i1 = min(rows, i0 + 256);
+    const block = src + <usize>i0 * rowBytes;
+    let j = 0;
+    for (; j < c16; j += 16) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      let p = block + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        a0 = f32x4.add(a0, v128.load(p));
+        a1 = f32x4.add(a1, v128.load(p, 16));
+        a2 = f32x4.add(a2, v128.load(p, 32));
+        a3 = f32x4.add(a3, v128.load(p, 48));
+        p += rowBytes;
       }
-      if (i < i1) a = f32x4.add(a, v128.load(p));
-      total = f32x4.add(total, f32x4.add(a, b));
+      const o = out + (<usize>j << 2);
+      v128.store(o, f32x4.add(v128.load(o), a0));
+      v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
+      v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
+      v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
     }
-    v128.store(out + (<usize>j << 2), total);
-  }
-  for (let j = c4; j < cols; j++) {
-    let total: f32 = 0;
-    for (let i0 = 0; i0 < rows; i0 += 256) {
-      const i1 = min(rows, i0 + 256);
-      let s: f32 = 0;
-      for (let i = i0; i < i1; i++) s += load<f32>(src + <usize>i * rowBytes + (<usize>j << 2));
-      total += s;
+    for (; j < c4; j += 4) {
+      let a = f32x4.splat(0);
+      let p = block + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        a = f32x4.add(a, v128.load(p));
+        p += rowBytes;
+      }
+      const o = out + (<usize>j << 2);
+      v128.store(o, f32x4.add(v128.load(o), a));
     }
-    store<f32>(out + (<usize>j << 2), total);
+    for (; j < cols; j++) {
+      let a: f32 = 0;
+      let p = block + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        a += load<f32>(p);
+        p += rowBytes;
+      }
+      const o = out + (<usize>j << 2);
+      store<f32>(o, load<f32>(o) + a);
+    }
   }
 }
 
