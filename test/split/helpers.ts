@@ -1,6 +1,8 @@
-// A synthetic ingest manifest with the RAVDESS structure (24 actors × 60 clips) and
-// every column of CONTRACTS.md, for split tests.
-import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+// A synthetic ingest manifest with the RAVDESS structure (24 actors × 60 clips), built
+// with ingest's own table builder, for split tests.
+import type { Table } from 'apache-arrow';
+import { manifestTable as ingestManifestTable, type ClipStatus } from '../../src/dataset/manifest.ts';
+import type { Emotion } from '../../src/dataset/ravdess.ts';
 
 export const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
 
@@ -43,28 +45,18 @@ export function ravdessRows(actors: number[] = Array.from({ length: 24 }, (_, i)
   return rows;
 }
 
+/** The manifest table as ingest writes it (the ingest stage's own builder). */
 export function manifestTable(rows: ManifestRow[]): Table {
-  const n = rows.length;
-  const str = (f: (r: ManifestRow) => string) => vectorFromArray(rows.map(f), new Utf8());
-  const int = (f: (r: ManifestRow) => number) => makeVector(Int32Array.from(rows, f));
-  return new Table({
-    id: str((r) => r.id),
-    source: str((r) => `Actor_${r.id.slice(-2)}/${r.id}.wav`),
-    modality: str(() => 'audio-only'),
-    vocal_channel: str(() => 'speech'),
-    emotion: str((r) => r.emotion),
-    emotion_code: int((r) => r.emotion_code),
-    intensity: str((r) => r.intensity),
-    statement: int((r) => r.statement),
-    repetition: int((r) => r.repetition),
-    actor: int((r) => r.actor),
-    gender: str((r) => r.gender),
-    sample_rate: int(() => 48000),
-    channels: int(() => 1),
-    frames: int(() => 170000),
-    duration_s: makeVector(new Float64Array(n).fill(170000 / 48000)),
-    pcm_sha256: str(() => '0'.repeat(64)),
-    status: str((r) => r.status),
-    reason: str((r) => (r.status === 'ok' ? '' : `test: ${r.status}`)),
-  });
+  return ingestManifestTable(
+    rows.map((r) => ({
+      id: r.id,
+      source: `Actor_${r.id.slice(-2)}/${r.id}.wav`,
+      labels: {
+        id: r.id, modality: 'audio-only', vocal_channel: 'speech', emotion: r.emotion as Emotion, emotion_code: r.emotion_code,
+        intensity: r.intensity as 'normal' | 'strong', statement: r.statement, repetition: r.repetition, actor: r.actor, gender: r.gender as 'male' | 'female',
+      },
+      sample_rate: 48000, channels: 1, frames: 170000, duration_s: 170000 / 48000, pcm_sha256: '0'.repeat(64),
+      status: r.status as ClipStatus, reason: r.status === 'ok' ? '' : `test: ${r.status}`, flags: '', file_crc32: '00000000',
+    })),
+  );
 }
