@@ -6,6 +6,7 @@
 //   noop_status_s  `ser status` once everything is fresh (separate process, median of 5)
 //   noop_run_s     `ser run` once everything is fresh (separate process, median of 5)
 // Last line: files=… bytes=… first_hash_s=… first_hash_mb_s=… first_status_s=… noop_status_s=… noop_run_s=…
+// (+ noop_*_cpu_s = CPU seconds of those processes, and the 1-min load average).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,12 +23,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeSer(cwd: string, args: string[]): { s: number; stdout: string } {
+// GNU time, when installed, also gives the process's CPU time (user + sys): on a
+// machine shared with other jobs that is the steadier figure (wall time includes
+// waiting for a core).
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function timeSer(cwd: string, args: string[]): { s: number; cpu?: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [SER, ...args], { cwd, encoding: 'utf8' });
+  const r = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', 'SER_CPU %U %S', process.execPath, SER, ...args], { cwd, encoding: 'utf8' })
+    : spawnSync(process.execPath, [SER, ...args], { cwd, encoding: 'utf8' });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`ser ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { s, stdout: r.stdout };
+  const m = /SER_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { s, cpu: m ? Number(m[1]) + Number(m[2]) : undefined, stdout: r.stdout };
 }
 
 async function main(): Promise<void> {
@@ -85,19 +94,26 @@ export default {
     // 4. No-op status / run, separate processes.
     const statusTimes: number[] = [];
     const runTimes: number[] = [];
+    const statusCpu: number[] = [];
+    const runCpu: number[] = [];
     for (let i = 0; i < 5; i++) {
       const s = timeSer(ws, ['status']);
       if (!/^scan: fresh$/m.test(s.stdout)) throw new Error(`expected 'scan: fresh', got: ${s.stdout}`);
       statusTimes.push(s.s);
+      if (s.cpu !== undefined) statusCpu.push(s.cpu);
       const r = timeSer(ws, ['run']);
       if (!/0 ran, 0 reused from cache, 1 fresh/.test(r.stdout)) throw new Error(`expected a no-op run, got: ${r.stdout}`);
       runTimes.push(r.s);
+      if (r.cpu !== undefined) runCpu.push(r.cpu);
     }
-    console.log(`no-op ser status: ${statusTimes.map((t) => t.toFixed(3)).join(' ')} s`);
-    console.log(`no-op ser run:    ${runTimes.map((t) => t.toFixed(3)).join(' ')} s`);
+    console.log(`no-op ser status: ${statusTimes.map((t) => t.toFixed(3)).join(' ')} s wall${statusCpu.length ? `; ${statusCpu.map((t) => t.toFixed(2)).join(' ')} s CPU` : ''}`);
+    console.log(`no-op ser run:    ${runTimes.map((t) => t.toFixed(3)).join(' ')} s wall${runCpu.length ? `; ${runCpu.map((t) => t.toFixed(2)).join(' ')} s CPU` : ''}`);
+    const load = (await import('node:os')).loadavg()[0];
     console.log(
       `files=${h.files} bytes=${h.bytes} first_hash_s=${firstHashS.toFixed(3)} first_hash_mb_s=${(mb / firstHashS).toFixed(0)} sha256_mem_mb_s=${shaMbS.toFixed(0)} ` +
-        `first_status_s=${firstStatus.s.toFixed(3)} noop_status_s=${median(statusTimes).toFixed(3)} noop_run_s=${median(runTimes).toFixed(3)}`,
+        `first_status_s=${firstStatus.s.toFixed(3)} noop_status_s=${median(statusTimes).toFixed(3)} noop_run_s=${median(runTimes).toFixed(3)}` +
+        (statusCpu.length ? ` noop_status_cpu_s=${median(statusCpu).toFixed(2)} noop_run_cpu_s=${median(runCpu).toFixed(2)}` : '') +
+        ` loadavg=${load.toFixed(1)}`,
     );
   } finally {
     await rm(ws, { recursive: true, force: true });
