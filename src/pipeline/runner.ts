@@ -155,7 +155,7 @@ async function dryRun(planner: Planner, stages: StageSpec[], forced: Set<string>
     } else if (ev.state === 'cached' && !force) {
       line = `would reuse ${ev.inst.id} from the cache — ${ev.reasons.join('; ')}`;
       outcome = 'reused';
-    } else if (ev.state === 'blocked' && !force) line = `may run ${ev.inst.id} — ${ev.reasons.join('; ')} (skipped if the upstream outputs come out unchanged)`;
+    } else if (ev.state === 'blocked' && ev.lock && !force) line = `may run ${ev.inst.id} — ${ev.reasons.join('; ')} (skipped if the upstream outputs come out unchanged)`;
     else line = `would run ${ev.inst.id} — ${force ? ['forced', ...ev.reasons].join('; ') : ev.reasons.join('; ')}`;
     opts.reporter.info(line);
     results.push({ id: ev.inst.id, stage: ev.inst.stage.name, outcome, key: ev.key, seconds: 0 });

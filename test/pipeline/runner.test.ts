@@ -103,7 +103,13 @@ describe('run options', () => {
     const r = await run(ws, { dry: true });
     expect(r.ran).toEqual([]);
     expect(r.lines).toContain('would run gen — never run');
-    expect(r.lines.some((l) => l.startsWith('may run square — never run; upstream stale (gen)'))).toBe(true);
+    expect(r.lines).toContain('would run square — never run; upstream stale (gen)');
+    // With a lock entry, a stage behind a stale upstream only *may* run.
+    const warm = await cloneWorkspace(baseline);
+    const d2 = await run(warm, { dry: true, set: ['gen.n=3'] });
+    expect(d2.lines).toContain('would run gen — param gen.n 4 → 3');
+    expect(d2.lines).toContain('may run square — upstream stale (gen) (skipped if the upstream outputs come out unchanged)');
+    expect(d2.ran).toEqual([]);
     expect(existsSync(join(ws, 'artifacts', 'gen'))).toBe(false);
     expect(existsSync(join(ws, 'pipeline.lock'))).toBe(false);
   });
