@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.ts';
-import { buildModel, countParameters, predictProbabilities, resolveNetworkConfig } from '../../src/model/network.ts';
+import { buildModel, countParameters, predictProbabilities, resolveNetworkConfig, type NetworkConfig } from '../../src/model/network.ts';
 import { forward } from '../../src/model/train/forward.ts';
 import { readWeights, weightLayout } from '../../src/model/train/weights.ts';
 import { createRng } from '../../src/util/rng.ts';
@@ -87,10 +87,11 @@ describe('buildModel', () => {
 });
 
 describe('forward (inference mode)', () => {
-  for (const [name, cfg] of [
+  const cases: [string, Partial<NetworkConfig>][] = [
     ['default', {}],
-    ['batch norm + GAP', { batchNorm: true, head: 'gap' as const, channels: [4, 8], inputShape: [16, 20] as [number, number] }],
-  ] as const) {
+    ['batch norm + GAP', { batchNorm: true, head: 'gap', channels: [4, 8], inputShape: [16, 20] }],
+  ];
+  for (const [name, cfg] of cases) {
     it(`computes what model.predict computes (${name})`, () => {
       const model = buildModel(cfg, 3);
       // non-trivial BN running statistics

@@ -55,7 +55,7 @@ describe('adamStep (torch.optim.Adam)', () => {
     for (let s = 0; s < 20; s++) {
       const g = Float32Array.from({ length: n }, () => (rng.float() - 0.5) * 10 ** (rng.int(5) - 3));
       adamStep(ours, g, state, layout, ADAM_DEFAULTS);
-      opt.applyGradients({ [v.name]: tf.tensor1d(g) });
+      opt.applyGradients([{ name: v.name, tensor: tf.tensor1d(g) }]);
     }
     const theirs = v.dataSync();
     for (let i = 0; i < n; i++) expect(ours[i]).toBeCloseTo(theirs[i]!, 6);
@@ -115,7 +115,7 @@ describe('synchronized BatchNorm', () => {
     const model = buildModel({ inputShape: [6, 8], channels: [3], batchNorm: true, denseUnits: 0, dropout: 0, numClasses: 4 }, 2);
     const bn = model.getLayer('bn1');
     bn.setWeights([tf.tensor1d([1.5, -0.7, 0.9]), tf.tensor1d([0.1, 0.2, -0.3]), tf.zeros([3]), tf.ones([3])]);
-    const x = tf.randomNormal([5, 6, 8, 1], 0, 1, 'float32', 4);
+    const x = tf.randomNormal([5, 6, 8, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
     const probe = tf.randomNormal([5, 4], 0, 1, 'float32', 5);
     const gamma = bn.weights[0]!.read() as tf.Variable;
     const beta = bn.weights[1]!.read() as tf.Variable;
@@ -123,10 +123,10 @@ describe('synchronized BatchNorm', () => {
     const loss = (useOurs: boolean) => () => {
       if (useOurs) return tf.sum(tf.mul(forward(model, x, { training: true }), probe)) as tf.Scalar;
       // textbook: conv -> (x - mean) / sqrt(var + eps) * gamma + beta with biased batch variance
-      let h: tf.Tensor = tf.conv2d(x, kernel, 1, 'same');
+      let h: tf.Tensor = tf.conv2d(x, kernel as unknown as tf.Tensor4D, 1, 'same');
       const { mean, variance } = tf.moments(h, [0, 1, 2]);
       h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
-      h = tf.maxPool(tf.relu(h) as tf.Tensor4D, 2, 2, 'valid');
+      h = tf.maxPool(tf.relu(h as tf.Tensor4D), 2, 2, 'valid');
       h = tf.reshape(h, [5, -1]);
       const dense = model.getLayer('logits');
       h = tf.add(tf.matMul(h as tf.Tensor2D, dense.weights[0]!.read() as tf.Tensor2D), dense.weights[1]!.read());
