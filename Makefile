@@ -69,6 +69,16 @@ bench-noop: $(DEPS_STAMP)
 
 # ---- bench-prep (audio/features helpers add their target below) -------------------
 
+# make bench-prep DATA=<folder> [ZIP=1]: ingest → resample (→ featurize) of the full
+# corpus through `ser run` from a cold artifact store, starting from WAV (a FLAC DATA
+# gets a WAV copy in bench/.cache/ first, untimed, and is timed separately); ZIP=1 also
+# times the official-zip layout. Last line key=value (…_s, realtime, peak_rss_mb, speedup).
+ZIP ?=
+.PHONY: bench-prep
+bench-prep: $(DEPS_STAMP)
+	@test -n "$(DATA)" || { echo "usage: make bench-prep DATA=<folder> [ZIP=1]" >&2; exit 2; }
+	npx tsx bench/prep.ts $(DATA) $(if $(ZIP),--zip)
+
 # make bench-featurize [AUDIO=<audio.parquet>]: the featurize stage's read + log-Mel
 # (worker pool) and write on a resampled corpus (default: the newest resample artifact);
 # last line key=value (featurize_s, process_cpu_s, logmel_ms_per_clip_1core, …).

@@ -12,6 +12,7 @@ import { parseDatasetParams } from '../src/dataset/params.ts';
 import { parseRavdessName, type RavdessLabels } from '../src/dataset/ravdess.ts';
 import { DatasetMissingError, discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { writeParquetFile } from '../src/io/parquet.ts';
+import pLimit from 'p-limit';
 import { defineStage } from '../src/pipeline/types.ts';
 
 const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
@@ -67,12 +68,14 @@ export default defineStage({
     const table = officialTable();
     let done = 0;
     ctx.progress(0, todo.length);
+    // A few tasks queued per thread keep the pool busy without 1440 pending tasks.
+    const limit = pLimit(ctx.pool.size * 3);
     const results = await Promise.all(
-      todo.map(async ({ ref }) => {
+      todo.map(({ ref }) => limit(async () => {
         const r = await ctx.pool.run<InspectResult>(TASKS, 'inspectClip', { ref, hash: params.verify !== 'off' });
         ctx.progress(++done, todo.length);
         return r;
-      }),
+      })),
     );
     todo.forEach(({ labels, ref }, i) => rows.push(clipRow(labels, ref.rel, results[i], table.get(labels.id), params.verify)));
     sortRows(rows);

@@ -10,6 +10,7 @@ import type { ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
+import pLimit from 'p-limit';
 import { defineStage } from '../src/pipeline/types.ts';
 
 const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
@@ -41,11 +42,12 @@ export default defineStage({
 
     let done = 0;
     ctx.progress(0, clips.length);
-    const results = await Promise.all(clips.map(async (c) => {
+    const limit = pLimit(ctx.pool.size * 3);
+    const results = await Promise.all(clips.map((c) => limit(async () => {
       const r = await ctx.pool.run<ResampleResult>(TASKS, 'resampleClip', { ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 });
       ctx.progress(++done, clips.length);
       return r;
-    }));
+    })));
     const failed = results.flatMap((r) => (r.ok ? [] : [r.reason]));
     if (failed.length) {
       throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);

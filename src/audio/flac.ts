@@ -62,7 +62,34 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The decoded stream as a WAV `data` chunk would hold it (for FLAC → WAV copies). */
+export interface FlacPcm {
+  sampleRate: number;
+  channels: number;
+  /** Container bits: 8, 16, 24 or 32. */
+  bits: number;
+  frames: number;
+  /** Interleaved little-endian integers. */
+  data: Uint8Array;
+}
+
 export async function decodeFlac(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+  const pcm = await decodeFlacPcm(bytes);
+  const fmt = { tag: FORMAT_PCM, channels: pcm.channels, sampleRate: pcm.sampleRate, blockAlign: (pcm.channels * pcm.bits) / 8, bits: pcm.bits };
+  const { mono, peak } = toMono(pcm.data, fmt, pcm.frames);
+  return {
+    format: `flac/${pcm.streamBits}`,
+    sampleRate: pcm.sampleRate,
+    channels: pcm.channels,
+    frames: pcm.frames,
+    bitsPerSample: pcm.streamBits,
+    mono,
+    peak,
+    pcmSha256: opts.hash ? createHash('sha256').update(pcm.data).digest('hex') : undefined,
+  };
+}
+
+export async function decodeFlacPcm(bytes: Uint8Array): Promise<FlacPcm & { streamBits: number }> {
   if (!isFlac(bytes)) fail('not a FLAC file');
   const info = readStreamInfo(bytes);
   const frames0 = splitFlacFrames(bytes);
@@ -88,18 +115,7 @@ export async function decodeFlac(bytes: Uint8Array, opts: DecodeOptions = {}): P
   }
   const container = Math.ceil(info.bits / 8) * 8;
   const data = toWavData(result.channelData, frames, info.bits, container);
-  const fmt = { tag: FORMAT_PCM, channels: C, sampleRate: result.sampleRate, blockAlign: (C * container) / 8, bits: container };
-  const { mono, peak } = toMono(data, fmt, frames);
-  return {
-    format: `flac/${info.bits}`,
-    sampleRate: result.sampleRate,
-    channels: C,
-    frames,
-    bitsPerSample: info.bits,
-    mono,
-    peak,
-    pcmSha256: opts.hash ? createHash('sha256').update(data).digest('hex') : undefined,
-  };
+  return { sampleRate: result.sampleRate, channels: C, bits: container, streamBits: info.bits, frames, data };
 }
 
 /**

@@ -1,0 +1,217 @@
+// make bench-prep DATA=<folder> [ZIP=1]
+// Times the audio front end of the pipeline on the full corpus the way a user runs it:
+// `ser run <last>` through the engine, in a temporary workspace (cold artifact store),
+// for whichever of ingest → resample → featurize pipeline.yaml declares; per-stage
+// seconds come from that workspace's pipeline.lock (duration_s).
+//
+// Starts from WAV files, as the reference does: when DATA holds FLAC, a WAV copy with
+// the same PCM is written once, untimed, into bench/.cache/ (verified by ingest against
+// the official checksums); the FLAC input is then timed too and reported separately.
+// ZIP=1 also zips the WAV copy like the official Audio_Speech_Actors_01-24.zip
+// (entries Actor_XX/…wav) and times the zip input.
+// Compared with the reference (../shared/reference/anchor_results.json, feature
+// extraction of the 1440 files: decode + resample + log-Mel).
+// Last line: one key=value summary.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import { parse as parseYaml } from 'yaml';
+import yazl from 'yazl';
+import { discoverSources } from '../src/dataset/sources.ts';
+import { readParquetFile } from '../src/io/parquet.ts';
+import { createWorkerPool } from '../src/pipeline/pool.ts';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const SER = join(REPO, 'bin', 'ser.mjs');
+const CACHE = join(REPO, 'bench', '.cache');
+const FRONT_END = ['ingest', 'resample', 'featurize'];
+
+const fmt = (s: number) => s.toFixed(2);
+
+/** A WAV copy of a FLAC corpus, made once (marker file `.complete`). */
+async function wavCopy(data: string, flacs: { path: string; rel: string }[]): Promise<string> {
+  const dir = join(CACHE, `wav-of-${basename(data)}`);
+  const marker = join(dir, '.complete');
+  if (existsSync(marker) && Number(readFileSync(marker, 'utf8')) === flacs.length) return dir;
+  console.log(`writing a WAV copy of ${flacs.length} FLAC files to ${relative(REPO, dir)} (once, untimed)…`);
+  await rm(dir, { recursive: true, force: true });
+  const pool = createWorkerPool();
+  const task = new URL('./prep-tasks.ts', import.meta.url);
+  const limit = pLimit(pool.size * 3);
+  try {
+    await Promise.all(flacs.map((f) => limit(() => pool.run(task, 'flacToWav', { src: f.path, dest: join(dir, f.rel.replace(/\.flac$/i, '.wav')) }))));
+  } finally {
+    await pool.destroy();
+  }
+  await writeFile(marker, String(flacs.length));
+  return dir;
+}
+
+/** The WAV copy zipped with the official zip's layout (entries Actor_XX/…wav, deflated). */
+async function zipCopy(wavDir: string): Promise<string> {
+  const path = join(CACHE, 'Audio_Speech_Actors_01-24.zip');
+  if (existsSync(path)) return path;
+  console.log(`zipping ${relative(REPO, wavDir)} into ${relative(REPO, path)} (once, untimed)…`);
+  const found = await discoverSources(wavDir);
+  const zip = new yazl.ZipFile();
+  for (const s of found.sources) if (s.kind === 'file') zip.addFile(s.path, s.rel);
+  zip.end();
+  const tmp = `${path}.tmp`;
+  await new Promise<void>((res, rej) => zip.outputStream.pipe(createWriteStream(tmp)).on('close', res).on('error', rej));
+  await (await import('node:fs/promises')).rename(tmp, path);
+  return path;
+}
+
+interface RunResult {
+  label: string;
+  wallS: number;
+  stages: Record<string, number>;
+  peakRssMb: number;
+  audioS: number;
+  files: number;
+  statuses: Record<string, number>;
+  /** From resample's log line: decode+resample on the pool vs the audio.parquet write. */
+  resampleComputeS?: number;
+  resampleWriteS?: number;
+}
+
+/** `ser run <target>` in a fresh workspace over the repo's code; per-stage seconds from its lock. */
+async function timedRun(label: string, dataPath: string, target: string, stages: string[]): Promise<RunResult> {
+  const ws = await mkdtemp(join(tmpdir(), `ser-bench-prep-${label}-`));
+  try {
+    for (const name of ['src', 'stages', 'bin', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+      if (existsSync(join(REPO, name))) await symlink(join(REPO, name), join(ws, name));
+    }
+    await writeFile(join(ws, 'pipeline.yaml'), await readFile(join(REPO, 'pipeline.yaml')));
+    const log = join(CACHE, `prep-${label}.log`);
+    const out = createWriteStream(log);
+    let peakKb = 0;
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [SER, 'run', target, '--set', `dataset.path=${dataPath}`], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    // Peak RSS of the run (main thread + worker threads share the process): VmHWM.
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        /* exited */
+      }
+    }, 50);
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? 1)));
+    clearInterval(poll);
+    const wallS = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`ser run ${target} on ${dataPath} failed (exit ${code}); log: ${log}\n${readFileSync(log, 'utf8').slice(-3000)}`);
+    const lock = parseYaml(await readFile(join(ws, 'pipeline.lock'), 'utf8')) as Record<string, unknown>;
+    const entries = collectEntries(lock);
+    const durations: Record<string, number> = {};
+    let ingestKey = '';
+    for (const e of entries) {
+      if (stages.includes(e.stage)) durations[e.stage] = e.duration_s;
+      if (e.stage === 'ingest') ingestKey = e.key;
+    }
+    const manifest = await readParquetFile(join(ws, 'artifacts', 'ingest', ingestKey, 'manifest.parquet'), { columns: ['status', 'duration_s'] });
+    const status = manifest.getChild('status')!.toArray() as string[];
+    const dur = manifest.getChild('duration_s')!.toArray() as (number | null)[];
+    const statuses: Record<string, number> = {};
+    let audioS = 0;
+    status.forEach((s, i) => {
+      statuses[s] = (statuses[s] ?? 0) + 1;
+      if (s === 'ok' || s === 'modified') audioS += dur[i] ?? 0;
+    });
+    const split = /decode\+resample ([\d.]+) s .*write ([\d.]+) s/.exec(readFileSync(log, 'utf8'));
+    return {
+      label, wallS, stages: durations, peakRssMb: peakKb / 1024, audioS, files: status.length, statuses,
+      resampleComputeS: split ? Number(split[1]) : undefined, resampleWriteS: split ? Number(split[2]) : undefined,
+    };
+  } finally {
+    await rm(ws, { recursive: true, force: true });
+  }
+}
+
+/** Lock entries, whatever the lock's top-level layout (a map or a list of instances). */
+function collectEntries(node: unknown): { stage: string; key: string; duration_s: number }[] {
+  const out: { stage: string; key: string; duration_s: number }[] = [];
+  const visit = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(visit);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      if (typeof o.stage === 'string' && typeof o.key === 'string' && typeof o.duration_s === 'number') out.push({ stage: o.stage, key: o.key, duration_s: o.duration_s });
+      else Object.values(o).forEach(visit);
+    }
+  };
+  visit(node);
+  return out;
+}
+
+function describeRun(r: RunResult, stages: string[]): string {
+  const total = stages.reduce((s, st) => s + (r.stages[st] ?? 0), 0);
+  const per = stages.map((s) => `${s} ${fmt(r.stages[s] ?? NaN)} s`).join(', ');
+  const st = Object.entries(r.statuses).map(([k, v]) => `${v} ${k}`).join(', ');
+  return `${r.label}: ${per} → ${fmt(total)} s for ${r.files} files (${st}; ${(r.audioS / 60).toFixed(1)} min of audio, ` +
+    `${(r.audioS / total).toFixed(0)}× realtime)` +
+    (r.resampleComputeS !== undefined ? `; resample = decode+resample ${fmt(r.resampleComputeS)} s + write ${fmt(r.resampleWriteS!)} s` : '') +
+    `; wall ${fmt(r.wallS)} s incl. engine start and data hashing; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+}
+
+async function main(): Promise<void> {
+  const dataArg = process.argv[2];
+  const wantZip = process.argv.includes('--zip');
+  if (!dataArg) throw new Error('usage: make bench-prep DATA=<folder of RAVDESS WAV or FLAC> [ZIP=1]');
+  const data = resolve(dataArg);
+  if (!existsSync(data)) throw new Error(`DATA ${data} does not exist`);
+  await mkdir(CACHE, { recursive: true });
+
+  const pipeline = parseYaml(await readFile(join(REPO, 'pipeline.yaml'), 'utf8')) as { stages?: Record<string, unknown> };
+  const stages = FRONT_END.filter((s) => pipeline.stages && s in pipeline.stages);
+  if (!stages.includes('ingest')) throw new Error('pipeline.yaml has no ingest stage');
+  const target = stages[stages.length - 1];
+
+  const found = await discoverSources(data);
+  const flacs = found.sources.flatMap((s) => (s.kind === 'file' && /\.flac$/i.test(s.rel) ? [{ path: s.path, rel: s.rel }] : []));
+  const wavDir = flacs.length ? await wavCopy(data, flacs) : data;
+  const runs: [string, string][] = [['wav', wavDir]];
+  if (wantZip) runs.push(['zip', await zipCopy(wavDir)]);
+  if (flacs.length) runs.push(['flac', data]);
+
+  const results: RunResult[] = [];
+  for (const [label, path] of runs) {
+    console.log(`timing ${stages.join(' → ')} on ${label} input (${relative(REPO, path) || path})…`);
+    const r = await timedRun(label, path, target, stages);
+    console.log(describeRun(r, stages));
+    results.push(r);
+  }
+
+  const refPath = join(REPO, '..', 'shared', 'reference', 'anchor_results.json');
+  const ref = existsSync(refPath)
+    ? (JSON.parse(readFileSync(refPath, 'utf8')) as { feature_extraction: { total_s: number; decode_s: number; resample_s: number; logmel_s: number } }).feature_extraction
+    : undefined;
+  // Same scope on both sides: decode+resample(+log-Mel when featurize is there).
+  const refS = ref ? (stages.includes('featurize') ? ref.total_s : ref.decode_s + ref.resample_s) : NaN;
+  const wav = results[0];
+  const total = (r: RunResult) => stages.reduce((s, st) => s + (r.stages[st] ?? 0), 0);
+  const ours = total(wav);
+  if (ref) console.log(`reference (PyTorch/scipy, same kind of machine): decode ${fmt(ref.decode_s)} s + resample ${fmt(ref.resample_s)} s + log-Mel ${fmt(ref.logmel_s)} s = ${fmt(ref.total_s)} s; compared scope: ${fmt(refS)} s`);
+  const kv: Record<string, string | number> = {
+    files: wav.files, audio_min: (wav.audioS / 60).toFixed(1), stages: stages.join('+'),
+    ...Object.fromEntries(stages.map((s) => [`${s}_s`, fmt(wav.stages[s] ?? NaN)])),
+    ...(wav.resampleComputeS !== undefined ? { resample_compute_s: fmt(wav.resampleComputeS), resample_write_s: fmt(wav.resampleWriteS!) } : {}),
+    total_s: fmt(ours), realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
+    ref_s: fmt(refS), speedup: (refS / ours).toFixed(2),
+  };
+  for (const r of results.slice(1)) {
+    for (const s of stages) kv[`${r.label}_${s}_s`] = fmt(r.stages[s] ?? NaN);
+    kv[`${r.label}_total_s`] = fmt(total(r));
+  }
+  console.log(Object.entries(kv).map(([k, v]) => `${k}=${v}`).join(' '));
+}
+
+main().catch((err) => {
+  console.error(`bench-prep: ${(err as Error).message}`);
+  process.exit(1);
+});
