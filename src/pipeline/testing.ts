@@ -9,14 +9,32 @@
 // The context is real: a real worker pool (shared, sized to the cores), the same
 // read-only params view the runner uses (throwing on undeclared params when
 // `declared` is given), log lines and progress collected in memory.
+import { rmSync } from 'node:fs';
 import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Artifact, ParamValue, Params, StageContext } from './types.ts';
 import { declaredParamsView } from './params.ts';
-import { poolWithSignal, sharedPool } from './pool.ts';
+import { destroySharedPool as destroyPool, poolWithSignal, sharedPool } from './pool.ts';
 
-export { destroySharedPool } from './pool.ts';
+// Temporary output directories this module created; removed by destroySharedPool()
+// (call it in afterAll) and, as a fallback, when the test process exits.
+const tempDirs = new Set<string>();
+process.once('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Remove the temporary outDirs made by createTestContext (not caller-given ones). */
+export function cleanupTestContexts(): void {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** Stop the shared worker pool and remove createTestContext's temporary outDirs. */
+export async function destroySharedPool(): Promise<void> {
+  cleanupTestContexts();
+  await destroyPool();
+}
 
 export interface TestContextOptions {
   /** Stage name (default 'test'). */
@@ -30,7 +48,7 @@ export interface TestContextOptions {
   declared?: string[];
   /** Upstream artifacts by stage: Artifact objects, or just their directories. */
   inputs?: Record<string, readonly (Artifact | string)[] | string>;
-  /** Output directory (created); default a fresh temporary directory. */
+  /** Output directory (created); default a fresh temporary directory, removed by destroySharedPool() or at exit. */
   outDir?: string;
   /** Raw data paths (made absolute). */
   data?: string[];
@@ -52,7 +70,12 @@ export interface TestStageContext extends StageContext {
 export async function createTestContext(opts: TestContextOptions = {}): Promise<TestStageContext> {
   const stage = opts.stage ?? 'test';
   const params = opts.params ?? {};
-  const outDir = opts.outDir ? resolve(opts.outDir) : await mkdtemp(join(tmpdir(), `ser-test-${stage}-`));
+  let outDir: string;
+  if (opts.outDir) outDir = resolve(opts.outDir);
+  else {
+    outDir = await mkdtemp(join(tmpdir(), `ser-test-${stage}-`));
+    tempDirs.add(outDir);
+  }
   await mkdir(outDir, { recursive: true });
   const inputs: Record<string, Artifact[]> = {};
   for (const [up, list] of Object.entries(opts.inputs ?? {})) {

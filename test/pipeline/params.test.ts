@@ -25,6 +25,17 @@ describe('declared params view', () => {
     expect(params.train.lr).toBe(0.001);
   });
 
+  it('createTestContext makes a temporary outDir and removes it on cleanup', async () => {
+    const { existsSync } = await import('node:fs');
+    const { cleanupTestContexts } = await import('../../src/pipeline/testing.ts');
+    const ctx = await createTestContext({ stage: 'x', matrix: { fold: 1 }, inputs: { up: '/tmp/some-dir' } });
+    expect(existsSync(ctx.outDir)).toBe(true);
+    expect(ctx.inputs.up).toEqual([{ stage: 'up', matrix: {}, key: 'test', dir: '/tmp/some-dir' }]);
+    expect(ctx.matrix).toEqual({ fold: 1 });
+    cleanupTestContexts();
+    expect(existsSync(ctx.outDir)).toBe(false);
+  });
+
   it('createTestContext uses the same view when `declared` is given', async () => {
     const ctx = await createTestContext({ params, declared: ['audio'] });
     expect((ctx.params as any).audio.sample_rate).toBe(16000);
