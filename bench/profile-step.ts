@@ -3,12 +3,14 @@
 //   npx tsx bench/profile-step.ts [--backend wasm|cpu|auto] [--batch 32] [--steps 5]
 //                                 [--kernels Name1,Name2]   (subset of our wasm kernels)
 //                                 [--sparse 0.4]  (0: dense conv-gradient kernels only)
+//                                 [--winograd 1]  (0: stock XNNPACK forward convolutions)
 // Last line: key=value summary: step_ms / step_cpu_ms = median wall / CPU time of a step,
 // <kernel>_ms = CPU time per step in that kernel.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/model/backend.ts';
 import { setSparseGradThreshold } from '../src/model/kernels/sparsity.ts';
+import { setWinogradConv } from '../src/model/kernels/conv2d.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -18,10 +20,13 @@ const { values: opts } = parseArgs({
     kernels: { type: 'string' },
     // Density of nonzero dy below which conv gradients use the sparse kernels (0 = never).
     sparse: { type: 'string' },
+    // 0: every Conv2D on the stock XNNPACK kernel (no Winograd).
+    winograd: { type: 'string' },
   },
 });
 const batch = Number(opts.batch);
 if (opts.sparse != null) setSparseGradThreshold(Number(opts.sparse));
+if (opts.winograd != null) setWinogradConv(opts.winograd !== '0');
 const steps = Number(opts.steps);
 const [H, W, CLASSES] = [64, 188, 8];
 

@@ -89,3 +89,27 @@ describe('Conv2DBackpropInput on wasm matches cpu', () => {
     expect(err).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('Conv2D on wasm (Winograd for 3x3 stride 1, stock otherwise) matches cpu', () => {
+  beforeAll(backendsReady);
+  const fwd: { n: number; h: number; w: number; ci: number; co: number; k: number; s: number; pad: Pad }[] = [];
+  for (const [n, h, w] of [[1, 5, 7], [2, 8, 9], [3, 13, 12], [2, 1, 2]] as const) {
+    for (const [ci, co] of [[8, 4], [16, 32], [32, 12], [12, 20]] as const) {
+      for (const pad of ['same', 'valid'] as const) {
+        if (pad === 'valid' && (h < 3 || w < 3)) continue;
+        fwd.push({ n, h, w, ci, co, k: 3, s: 1, pad });
+      }
+    }
+  }
+  // Not Winograd-shaped: stock kernel.
+  fwd.push({ n: 2, h: 9, w: 9, ci: 3, co: 8, k: 3, s: 1, pad: 'same' });
+  fwd.push({ n: 2, h: 9, w: 9, ci: 8, co: 8, k: 3, s: 2, pad: 'same' });
+  fwd.push({ n: 2, h: 9, w: 9, ci: 8, co: 6, k: 5, s: 1, pad: 'same' });
+  fwd.push({ n: 2, h: 9, w: 9, ci: 10, co: 8, k: 3, s: 1, pad: 'valid' });
+
+  it.each(fwd)('x[$n,$h,$w,$ci] k$k co=$co stride $s $pad', async (c) => {
+    const err = await compareBackends([spec([c.n, c.h, c.w, c.ci], 31), spec([c.k, c.k, c.ci, c.co], 32)],
+      (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad));
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+});

@@ -1,5 +1,6 @@
 // Whole-model check: one training step of a small CNN shaped like the default model
-// (Conv3x3 same -> ReLU -> MaxPool2, twice, flatten, Dense ReLU, Dense) gives the same
+// (Conv3x3 same -> ReLU -> MaxPool2, twice — the second conv on 8 channels takes the
+// Winograd path — flatten, Dense ReLU, Dense) gives the same
 // gradients and the same Adam update on wasm-with-our-kernels as on the cpu backend.
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,7 @@ const [N, H, W, CLASSES] = [6, 12, 21, 5];
 
 function buildModel(): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [H, W, 1] }));
+  m.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [H, W, 1] }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
