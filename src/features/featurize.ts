@@ -1,6 +1,7 @@
 // The featurize stage's work, callable without the runner: audio.parquet → log-Mel of
 // every clip, one pool task per row group (the worker reads and computes; the main
 // thread only plans and gathers), output in sorted-id order.
+import pLimit from 'p-limit';
 import type { WorkerPool } from '../pipeline/types.ts';
 import { planAudioFile } from './audio-input.ts';
 import { featureShape, type FeatureShape } from './logmel.ts';
@@ -34,8 +35,11 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
   const logmel = new Float32Array(n * shape.size);
   let done = 0;
   o.progress?.(0, n);
+  // two tasks per worker in flight: no worker waits for the next task, and memory
+  // (a row group of audio per task) stays bounded however large the file
+  const limit = pLimit(Math.max(1, o.pool.size * 2));
   await Promise.all(
-    plan.rowGroups.map(async ({ start, rows }, group) => {
+    plan.rowGroups.map(({ start, rows }, group) => limit(async () => {
       const task: RowGroupTask = { path, group, sampleRate: plan.sampleRate, params };
       const r = await o.pool.run<RowGroupResult>(TASKS, 'logMelRowGroup', task);
       if (r.ids.length !== rows) throw new Error(`${path}: row group ${group} gave ${r.ids.length} clips, expected ${rows}`);
@@ -45,7 +49,7 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
       }
       done += rows;
       o.progress?.(done, n);
-    }),
+    })),
   );
   return { ids: order.map((x) => x.id), sampleRate: plan.sampleRate, shape, logmel };
 }
