@@ -1,5 +1,5 @@
-// The CLI as a user runs it (child processes): kill -9 mid-stage, two runs on one
-// workspace, status/gc output, exit codes.
+// The CLI as a user runs it: child processes where processes matter (kill -9, Ctrl-C,
+// two runs on one workspace), the same main() in-process for output and exit codes.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { destroySharedPool } from '../../src/pipeline/pool.ts';
 import { collectGarbage } from '../../src/pipeline/gc.ts';
 import { acquireWorkspaceLock, lockPathOf } from '../../src/pipeline/wslock.ts';
-import { cloneWorkspace, edit, makeWorkspace, removeWorkspaces, run, ser, spawnSer, waitFor } from './helpers.ts';
+import { cloneWorkspace, edit, makeWorkspace, removeWorkspaces, run, ser, serInProcess, spawnSer, waitFor } from './helpers.ts';
 
 let baseline: string;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ describe('ser CLI', () => {
     expect(Object.keys(lock.stages)).toEqual(['gen']);
     expect(existsSync(lockPathOf(ws))).toBe(true); // left behind by the dead run
 
-    const st = await ser(ws, ['status']);
+    const st = await serInProcess(ws, ['status']);
     expect(st.stdout).toContain('square: stale — never run');
 
     const b = await ser(ws, ['run']); // takes over the dead run's workspace lock
@@ -86,7 +86,7 @@ describe('ser CLI', () => {
   it('status prints one line per instance with the reason; --json for scripts', async () => {
     const ws = await cloneWorkspace(baseline);
     await edit(ws, 'lib/math.ts', (t) => t.replace('FACTOR = 1', 'FACTOR = 2'));
-    const r = await ser(ws, ['status', '--set', 'report.title=X']);
+    const r = await serInProcess(ws, ['status', '--set', 'report.title=X']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
       'gen: fresh',
@@ -96,7 +96,7 @@ describe('ser CLI', () => {
       'fold[fold=2]: stale — upstream stale (square)',
       'report: stale — upstream stale (fold); param report.title Toy → X',
     ]);
-    const j = await ser(ws, ['status', '--json'], { SER_SET: 'gen.n=2' });
+    const j = await serInProcess(ws, ['status', '--json'], { SER_SET: 'gen.n=2' });
     const rows = JSON.parse(j.stdout);
     expect(rows[0]).toMatchObject({ id: 'gen', stage: 'gen', state: 'stale', reasons: ['param gen.n 4 → 2'], lock_key: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(rows[2]).toMatchObject({ id: 'fold[fold=0]', matrix: { fold: 0 }, state: 'blocked' });
@@ -105,13 +105,13 @@ describe('ser CLI', () => {
   it('validation errors and usage errors exit 2 with a clear message', async () => {
     const ws = await cloneWorkspace(baseline);
     await edit(ws, 'pipeline.yaml', (t) => t.replace('deps: [square]', 'deps: [squar]'));
-    const r = await ser(ws, ['status']);
+    const r = await serInProcess(ws, ['status']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/pipeline.yaml:\d+:\d+: stages.fold.deps\[0\]: unknown stage 'squar' \(expected one of: gen, square, report\)/);
-    const u = await ser(ws, ['run', '--bogus']);
+    const u = await serInProcess(ws, ['run', '--bogus']);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: ser run/);
-    const h = await ser(ws, ['help']);
+    const h = await serInProcess(ws, ['help']);
     expect(h.stdout).toMatch(/run\s+bring stages up to date/);
     expect(h.stdout).toMatch(/gc\s+delete artifacts/);
   });
@@ -129,7 +129,7 @@ describe('ser CLI', () => {
     await mkdir(join(ws, 'artifacts', 'experiments'), { recursive: true });
     await writeFile(join(ws, 'artifacts', 'experiments', 'exp1.json'), JSON.stringify({ name: 'exp1', artifacts: { report: old } }));
 
-    const dry = await ser(ws, ['gc', '--dry']);
+    const dry = await serInProcess(ws, ['gc', '--dry']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/would delete artifacts\/gen\/\.tmp-0+-999999-abcdef/);
     expect(dry.stdout).not.toContain(old);
@@ -137,7 +137,7 @@ describe('ser CLI', () => {
     expect(existsSync(join(ws, 'artifacts', 'gen', `.tmp-${'0'.repeat(16)}-999999-abcdef`))).toBe(true);
 
     await writeFile(join(ws, 'artifacts', 'experiments', 'exp1.json'), JSON.stringify({ name: 'exp1', artifacts: {} }));
-    const r = await ser(ws, ['gc']);
+    const r = await serInProcess(ws, ['gc']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`deleted artifacts/report/${old} (`);
     expect(r.stdout).toContain(`deleted artifacts/report/${old}.log (`);

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { loadPipeline, parseOverride } from '../../src/pipeline/config.ts';
 import { runPipeline, type RunOptions, type RunSummary } from '../../src/pipeline/runner.ts';
 import { MemoryReporter } from '../../src/pipeline/progress.ts';
+import { main } from '../../src/cli/main.ts';
+import { Writable } from 'node:stream';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SER_BIN = join(REPO, 'bin', 'ser.mjs');
@@ -83,4 +85,20 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, ms = 20_00
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+class Collect extends Writable {
+  text = '';
+  _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+/** The CLI's main() in-process (same code path as bin/ser.mjs, minus process start-up). */
+export async function serInProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const stdout = new Collect();
+  const stderr = new Collect();
+  const code = await main(args, { stdout, stderr, cwd, env: { ...process.env, ...env }, signal: new AbortController().signal });
+  return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
 }
