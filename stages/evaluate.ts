@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initBackend } from '../src/model/backend.ts';
 import { defineStage } from '../src/pipeline/types.ts';
 import { evaluateFolds, parseEvaluateParams } from '../src/predict/evaluate.ts';
-import { loadModelDir } from '../src/predict/model-loader.ts';
+import { loadModel } from '../src/model/io.ts';
 import { writePredictions } from '../src/predict/predictions-file.ts';
 
 export default defineStage({
@@ -32,7 +32,7 @@ export default defineStage({
       { train, featuresPath: one('featurize', 'features.parquet'), splitPath: one('split', 'split.parquet'), manifestPath: one('ingest', 'manifest.parquet') },
       params,
       seed,
-      loadModelDir,
+      loadModel,
       { log: (m) => ctx.log(m), progress: (d, t) => ctx.progress(d, t), signal: ctx.signal },
     );
     await writePredictions(join(ctx.outDir, 'predictions.parquet'), r.rows, r.labels);

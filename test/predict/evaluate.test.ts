@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateFolds, parseEvaluateParams } from '../../src/predict/evaluate.ts';
-import { loadModelDir } from '../../src/predict/model-loader.ts';
+import { loadModel } from '../../src/model/io.ts';
 import { readPredictions, writePredictions } from '../../src/predict/predictions-file.ts';
 import { writeTinyRun, type TinyRun } from './helpers.ts';
 
@@ -19,7 +19,7 @@ const params = parseEvaluateParams({ bootstrap: 200 });
 describe('evaluateFolds', () => {
   it('runs each fold\'s model (with its own normalization) on that fold\'s test clips', async () => {
     const logs: string[] = [];
-    const r = await evaluateFolds({ train: run.train, featuresPath: run.features, splitPath: run.split, manifestPath: run.manifest }, params, 0, loadModelDir, { log: (m) => logs.push(m) });
+    const r = await evaluateFolds({ train: run.train, featuresPath: run.features, splitPath: run.split, manifestPath: run.manifest }, params, 0, loadModel, { log: (m) => logs.push(m) });
     expect(r.rows).toHaveLength(64);
     for (const row of r.rows) {
       expect(row.fold).toBe(row.actor <= 4 ? 0 : 1);
@@ -43,7 +43,7 @@ describe('evaluateFolds', () => {
     const meta = JSON.parse(await readFile(metaPath, 'utf8'));
     meta.features.fmin = 50;
     await writeFile(metaPath, JSON.stringify(meta));
-    await expect(evaluateFolds({ train: other.train, featuresPath: other.features, splitPath: other.split, manifestPath: other.manifest }, params, 0, loadModelDir)).rejects.toThrow(
+    await expect(evaluateFolds({ train: other.train, featuresPath: other.features, splitPath: other.split, manifestPath: other.manifest }, params, 0, loadModel)).rejects.toThrow(
       /fold 1: the model was trained on features .*"fmin":50.* but features.parquet holds .*"fmin":0.*rerun train/,
     );
   });
@@ -55,7 +55,7 @@ describe('evaluateFolds', () => {
   });
 
   it('predictions.parquet round-trips every column', async () => {
-    const r = await evaluateFolds({ train: run.train, featuresPath: run.features, splitPath: run.split, manifestPath: run.manifest }, params, 0, loadModelDir);
+    const r = await evaluateFolds({ train: run.train, featuresPath: run.features, splitPath: run.split, manifestPath: run.manifest }, params, 0, loadModel);
     const path = join(run.root, 'predictions.parquet');
     await writePredictions(path, r.rows, r.labels);
     const back = await readPredictions(path);

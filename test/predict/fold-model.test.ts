@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { averageProbabilities, loadFoldModel, normalizeInto, predictProbabilities } from '../../src/predict/fold-model.ts';
-import { loadModelDir } from '../../src/predict/model-loader.ts';
+import { loadModel } from '../../src/model/io.ts';
 import { TINY_SHAPE, writeTinyRun } from './helpers.ts';
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ describe('fold model inference', () => {
 
   it('loads a saved fold model and predicts with its own normalization', async () => {
     const run = await writeTinyRun(await mkdtemp(join(tmpdir(), 'ser-fold-')));
-    const fm = await loadFoldModel(run.train[1].dir, loadModelDir); // fold 1: mean 1
+    const fm = await loadFoldModel(run.train[1].dir, loadModel); // fold 1: mean 1
     expect(fm).toMatchObject({ fold: 1, nMels: TINY_SHAPE.nMels, nFrames: TINY_SHAPE.nFrames, outputsProbabilities: true, sampleRate: 16000 });
     const clip = (c: number) => new Float32Array(TINY_SHAPE.size).fill(c);
     const probs = predictProbabilities(fm, [clip(4), clip(1), clip(9)], 2);
@@ -40,9 +40,9 @@ describe('fold model inference', () => {
     const run = await writeTinyRun(await mkdtemp(join(tmpdir(), 'ser-fold-')));
     const dir = run.train[0].dir;
     await writeFile(join(dir, 'normalization.json'), JSON.stringify({ mean: [0], std: [1], eps: 0 }));
-    await expect(loadFoldModel(dir, loadModelDir)).rejects.toThrow(/normalization.json: 1 means \/ 1 stds for 8 mel bands/);
+    await expect(loadFoldModel(dir, loadModel)).rejects.toThrow(/normalization.json: 1 means \/ 1 stds for 8 mel bands/);
     await writeFile(join(dir, 'labels.json'), '{not json');
-    await expect(loadFoldModel(dir, loadModelDir)).rejects.toThrow(/labels.json: not valid JSON/);
-    await expect(loadFoldModel(join(dir, 'nope'), loadModelDir)).rejects.toThrow(/nope\/labels.json: missing/);
+    await expect(loadFoldModel(dir, loadModel)).rejects.toThrow(/labels.json: not valid JSON/);
+    await expect(loadFoldModel(join(dir, 'nope'), loadModel)).rejects.toThrow(/nope\/labels.json: missing/);
   });
 });

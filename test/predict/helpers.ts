@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { writeParquetFile } from '../../src/io/parquet.ts';
+import { saveModel } from '../../src/model/io.ts';
 import { featureShape } from '../../src/features/logmel.ts';
 import { parseFeatureParams, type FeatureParams } from '../../src/features/params.ts';
 import { writeFeaturesFile } from '../../src/features/store.ts';
@@ -31,19 +32,6 @@ export function nearestClassModel(nMels = TINY_SHAPE.nMels, nFrames = TINY_SHAPE
   model.add(tf.layers.flatten({ inputShape: [nMels, nFrames, 1] }));
   model.add(tf.layers.dense({ units: k, activation: 'softmax', weights: [tf.tensor2d(w, [size, k]), tf.tensor1d(b)] }));
   return model;
-}
-
-/** Save a LayersModel as model.json + weights.bin (the tfjs directory layout). */
-export async function saveModelDir(model: tf.LayersModel, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      await writeFile(join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-      const data = a.weightData as ArrayBuffer;
-      await writeFile(join(dir, 'weights.bin'), new Uint8Array(data));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
 }
 
 export interface TinyRun {
@@ -69,7 +57,7 @@ function ravdessId(emotion: number, intensity: number, rep: number, actor: numbe
  * fold 1's model normalizes with mean 1 while its clips are shifted by +1, so both folds
  * predict the same classes only if each fold's own normalization is applied.
  */
-export async function writeTinyRun(root: string, saveModel: (m: tf.LayersModel, dir: string) => Promise<void> = saveModelDir): Promise<TinyRun> {
+export async function writeTinyRun(root: string): Promise<TinyRun> {
   await mkdir(root, { recursive: true });
   const ids: string[] = [], actors: number[] = [], genders: string[] = [], intensities: string[] = [], emotions: string[] = [], codes: number[] = [];
   const expected = new Map<string, number>();

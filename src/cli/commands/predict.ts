@@ -48,8 +48,8 @@ export default defineCommand({
     }
     const { initBackend } = await import('../../model/backend.ts');
     await initBackend(backend, { log: (m) => values.verbose && io.stderr.write(`${m}\n`) });
-    const { loadModelDir } = await import('../../predict/model-loader.ts');
-    const ensemble = await p.loadEnsemble(refs, loadModelDir, fold);
+    const { loadModel } = await import('../../model/io.ts');
+    const ensemble = await p.loadEnsemble(refs, loadModel, fold);
     const inputs = await p.collectInputs(positionals, io.cwd);
     const display = (f: string) => (f.startsWith(io.cwd + sep) ? relative(io.cwd, f) : f);
     type Result = ({ file: string; ok: true } & Omit<Prediction, 'file'>) | { file: string; ok: false; error: string };
