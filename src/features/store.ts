@@ -42,8 +42,11 @@ export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Ta
 }
 
 export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number): Promise<void> {
-  // 64 clips (≈3 MB of float32) per row group: readers can stream, chunks stay large
-  await writeParquetFile(path, buildFeaturesTable(f, sampleRate), { rowGroupSize: 64, metadata: { features: canonicalJson(params) } });
+  // Large row groups (1024 clips, the reader's batch size): parquet-wasm tries a
+  // dictionary on every column chunk before falling back to plain encoding, and that
+  // attempt is a fixed cost per row group. Measured on the corpus: 64 clips per group
+  // 3.8 s CPU / 58 MB, 256: 2.4 s / 48 MB, 1440: 1.9 s / 45 MB.
+  await writeParquetFile(path, buildFeaturesTable(f, sampleRate), { rowGroupSize: 1024, metadata: { features: canonicalJson(params) } });
 }
 
 export interface Features {
