@@ -77,6 +77,8 @@ interface RunResult {
   /** From resample's log line: decode+resample on the pool vs the audio.parquet write. */
   resampleComputeS?: number;
   resampleWriteS?: number;
+  /** CPU seconds (user + system) of the whole `ser run`, all threads. */
+  cpuS?: number;
 }
 
 /** `ser run <target>` in a fresh workspace over the repo's code; per-stage seconds from its lock. */
@@ -91,7 +93,14 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
     const out = createWriteStream(log);
     let peakKb = 0;
     const t0 = performance.now();
-    const child = spawn(process.execPath, [SER, 'run', target, '--set', `dataset.path=${dataPath}`], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    // /usr/bin/time (when there) gives the run's CPU seconds, which unlike wall time
+    // hardly depend on what else the machine is doing.
+    const timeFile = join(ws, 'time.txt');
+    const serArgs = [SER, 'run', target, '--set', `dataset.path=${dataPath}`];
+    const useTime = existsSync('/usr/bin/time');
+    const child = useTime
+      ? spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...serArgs], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, serArgs, { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     // Peak RSS of the run (main thread + worker threads share the process): VmHWM.
@@ -105,6 +114,12 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
     }, 50);
     const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? 1)));
     clearInterval(poll);
+    let cpuS: number | undefined;
+    if (useTime && existsSync(timeFile)) {
+      const [user, sys, maxKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      cpuS = user + sys;
+      peakKb = Math.max(peakKb, maxKb);
+    }
     const wallS = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`ser run ${target} on ${dataPath} failed (exit ${code}); log: ${log}\n${readFileSync(log, 'utf8').slice(-3000)}`);
     const lock = parseYaml(await readFile(join(ws, 'pipeline.lock'), 'utf8')) as Record<string, unknown>;
@@ -127,7 +142,7 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
     const split = /decode\+resample ([\d.]+) s .*write ([\d.]+) s/.exec(readFileSync(log, 'utf8'));
     return {
       label, wallS, stages: durations, peakRssMb: peakKb / 1024, audioS, files: status.length, statuses,
-      resampleComputeS: split ? Number(split[1]) : undefined, resampleWriteS: split ? Number(split[2]) : undefined,
+      resampleComputeS: split ? Number(split[1]) : undefined, resampleWriteS: split ? Number(split[2]) : undefined, cpuS,
     };
   } finally {
     await rm(ws, { recursive: true, force: true });
@@ -156,7 +171,7 @@ function describeRun(r: RunResult, stages: string[]): string {
   return `${r.label}: ${per} → ${fmt(total)} s for ${r.files} files (${st}; ${(r.audioS / 60).toFixed(1)} min of audio, ` +
     `${(r.audioS / total).toFixed(0)}× realtime)` +
     (r.resampleComputeS !== undefined ? `; resample = decode+resample ${fmt(r.resampleComputeS)} s + write ${fmt(r.resampleWriteS!)} s` : '') +
-    `; wall ${fmt(r.wallS)} s incl. engine start and data hashing; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+    `; wall ${fmt(r.wallS)} s incl. engine start and data hashing` + (r.cpuS !== undefined ? `, CPU ${fmt(r.cpuS)} s` : '') + `; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
 }
 
 async function main(): Promise<void> {
@@ -201,7 +216,7 @@ async function main(): Promise<void> {
     files: wav.files, audio_min: (wav.audioS / 60).toFixed(1), stages: stages.join('+'),
     ...Object.fromEntries(stages.map((s) => [`${s}_s`, fmt(wav.stages[s] ?? NaN)])),
     ...(wav.resampleComputeS !== undefined ? { resample_compute_s: fmt(wav.resampleComputeS), resample_write_s: fmt(wav.resampleWriteS!) } : {}),
-    total_s: fmt(ours), realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
+    total_s: fmt(ours), ...(wav.cpuS !== undefined ? { run_cpu_s: fmt(wav.cpuS) } : {}), realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
     ref_s: fmt(refS), speedup: (refS / ours).toFixed(2),
   };
   for (const r of results.slice(1)) {

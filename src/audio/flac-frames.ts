@@ -76,22 +76,29 @@ export function splitFlacFrames(b: Uint8Array): Uint8Array[] {
     throw new AudioDecodeError('FLAC frames that take their sample rate or bit depth from STREAMINFO are not supported; convert to WAV or re-encode with the reference flac encoder');
   }
   const frames: Uint8Array[] = [];
-  let s = start;
-  let crc = 0;
-  // Running CRC-16 of [s, p); a boundary at p needs crc([s, p-2)) == footer at p-2.
-  // The CRC of [s, p) including a correct footer is 0, which is what is checked.
   const n = b.length;
-  let p = s;
   const minFrame = 10;
-  while (p < n) {
-    crc = ((crc << 8) & 0xffff) ^ CRC16[(crc >> 8) ^ b[p]];
-    p++;
-    if (p - s >= minFrame && p < n - 1 && b[p] === 0xff && b[p + 1] === sync && crc === 0 && frameHeaderLength(b, p, sync)) {
-      frames.push(b.subarray(s, p));
-      s = p;
+  let s = start; // start of the current frame
+  // Running CRC-16 of [s, q): a boundary at c needs crc([s, c)) == 0 (a frame's CRC
+  // over itself including its footer is 0). Candidates are found with indexOf (native),
+  // so the per-byte work is only the CRC's table step.
+  let crc = 0;
+  let q = s;
+  let p = s + minFrame;
+  for (;;) {
+    let c = b.indexOf(0xff, p);
+    while (c >= 0 && c < n - 1 && !(b[c + 1] === sync && frameHeaderLength(b, c, sync))) c = b.indexOf(0xff, c + 1);
+    if (c < 0 || c >= n - 1) break;
+    for (; q < c; q++) crc = ((crc << 8) & 0xffff) ^ CRC16[(crc >> 8) ^ b[q]];
+    if (crc === 0) {
+      frames.push(b.subarray(s, c));
+      s = c;
+      q = c;
       crc = 0;
-    }
+      p = c + minFrame;
+    } else p = c + 1;
   }
+  for (; q < n; q++) crc = ((crc << 8) & 0xffff) ^ CRC16[(crc >> 8) ^ b[q]];
   if (crc !== 0) throw new AudioDecodeError(`truncated or corrupt FLAC: the last frame (from byte ${s}) fails its CRC-16`);
   frames.push(b.subarray(s, n));
   return frames;

@@ -7,7 +7,7 @@
 // decoded length must equal the STREAMINFO total (a truncated file otherwise decodes
 // "fine", minus its tail), and decoder errors fail the file instead of being logged.
 import { createHash } from 'node:crypto';
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
+import { FLACDecoder, type FLACDecodedAudio } from '@wasm-audio-decoders/flac';
 import { AudioDecodeError } from './errors.ts';
 import { splitFlacFrames } from './flac-frames.ts';
 import type { DecodeOptions, DecodedAudio } from './types.ts';
@@ -41,6 +41,14 @@ function readStreamInfo(b: Uint8Array): StreamInfo {
 }
 
 let decoder: FLACDecoder | undefined;
+function dropDecoder(): void {
+  try {
+    decoder?.free();
+  } catch {
+    /* already unusable */
+  }
+  decoder = undefined;
+}
 /** One decoder per thread, reused: instantiating the wasm costs more than a short clip. */
 async function getDecoder(): Promise<FLACDecoder> {
   if (!decoder) {
@@ -92,30 +100,47 @@ export async function decodeFlac(bytes: Uint8Array, opts: DecodeOptions = {}): P
 export async function decodeFlacPcm(bytes: Uint8Array): Promise<FlacPcm & { streamBits: number }> {
   if (!isFlac(bytes)) fail('not a FLAC file');
   const info = readStreamInfo(bytes);
-  const frames0 = splitFlacFrames(bytes);
-  const dec = await getDecoder();
-  let result;
-  try {
-    result = await quietly(() => dec.decodeFrames(frames0));
-  } catch (err) {
-    decoder = undefined; // state unknown after a throw: start fresh next time
-    fail(`FLAC decoder failed: ${(err as Error).message}`);
-  } finally {
-    if (decoder) await dec.reset();
+  const flacFrames = splitFlacFrames(bytes);
+  // The decoder is reused without reset(): reset() re-instantiates the wasm module
+  // (~15 ms, more than decoding a clip). Frames are self-contained, but libFLAC keeps
+  // frame-number bookkeeping across calls and may report a "missing frame" when a new
+  // file's parameters differ from the last one's; so any error or short result is
+  // retried once on a fresh decoder, and only an error that survives that is the file's.
+  let result = await decodeWith(await getDecoder(), flacFrames);
+  if (!result.ok || (info.totalFrames > 0 && result.value.samplesDecoded !== info.totalFrames)) {
+    dropDecoder();
+    result = await decodeWith(await getDecoder(), flacFrames);
   }
-  if (result.errors.length) {
-    const e = result.errors[0];
-    fail(`corrupt FLAC data (${result.errors.length} error(s), first: ${e.message} at frame ${e.frameNumber})`);
+  if (!result.ok) {
+    dropDecoder();
+    fail(result.problem);
   }
-  const C = result.channelData.length;
-  const frames = result.samplesDecoded;
+  const decoded = result.value;
+  const C = decoded.channelData.length;
+  const frames = decoded.samplesDecoded;
   if (frames === 0 || C === 0) fail('no audio: the FLAC stream holds no samples');
   if (info.totalFrames > 0 && frames !== info.totalFrames) {
+    dropDecoder();
     fail(`truncated FLAC: STREAMINFO says ${info.totalFrames} frames, only ${frames} decoded`);
   }
   const container = Math.ceil(info.bits / 8) * 8;
-  const data = toWavData(result.channelData, frames, info.bits, container);
-  return { sampleRate: result.sampleRate, channels: C, bits: container, streamBits: info.bits, frames, data };
+  const data = toWavData(decoded.channelData, frames, info.bits, container);
+  return { sampleRate: decoded.sampleRate, channels: C, bits: container, streamBits: info.bits, frames, data };
+}
+
+type Attempt = { ok: true; value: FLACDecodedAudio } | { ok: false; problem: string };
+
+async function decodeWith(dec: FLACDecoder, frames: Uint8Array[]): Promise<Attempt> {
+  try {
+    const value = await quietly(() => dec.decodeFrames(frames));
+    if (value.errors.length) {
+      const e = value.errors[0];
+      return { ok: false, problem: `corrupt FLAC data (${value.errors.length} error(s), first: ${e.message} at frame ${e.frameNumber})` };
+    }
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, problem: `FLAC decoder failed: ${(err as Error).message}` };
+  }
 }
 
 /**

@@ -42,6 +42,17 @@ describe('FLAC decoding', () => {
     await expect(decodeAudio(flac, 'bad.flac')).rejects.toThrow(/bad\.flac: (truncated or corrupt FLAC|corrupt FLAC|truncated FLAC)/);
   });
 
+  it('decodes a good file correctly right after a corrupt one (one decoder per thread, reused)', async () => {
+    const bad = makeFlac(tone(10000, 1, 16), 1, 48000, 16).slice();
+    bad[9000] ^= 0x5a;
+    await expect(decodeAudio(bad, 'bad.flac')).rejects.toThrow();
+    const samples = tone(7000, 2, 16, 0.5, 3);
+    const d = await decodeAudio(makeFlac(samples, 2, 48000, 16), 'good.flac', { hash: true });
+    expect(d.pcmSha256).toBe(sha(sampleBytes({ samples })));
+    const d2 = await decodeAudio(makeFlac(samples.slice(0, 2000), 1, 16000, 16), 'next.flac');
+    expect(d2).toMatchObject({ frames: 2000, channels: 1, sampleRate: 16000 });
+  });
+
   it('refuses a FLAC that is only metadata', async () => {
     const flac = makeFlac(tone(10, 1, 16), 1, 48000, 16);
     await expect(decodeAudio(flac.subarray(0, 42), 'empty.flac')).rejects.toThrow(/empty\.flac: no audio: the FLAC stream holds no frames/);
