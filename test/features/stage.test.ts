@@ -119,6 +119,13 @@ describe('featurize stage', () => {
     await expect(runFeaturize({}, await mkdtemp(join(tmpdir(), 'ser-empty-')))).rejects.toThrow(/cannot read .*audio\.parquet/);
   });
 
+  it('refuses a file that is not an audio.parquet, naming the missing columns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ser-resample-'));
+    const { path } = await runFeaturize({}, await resampleDir(clips()));
+    await writeParquetFile(join(dir, 'audio.parquet'), await readParquetFile(path)); // features, not audio
+    await expect(runFeaturize({}, dir)).rejects.toThrow(/audio\.parquet: no column\(s\) sample_rate, samples/);
+  });
+
   it('bad params fail before any work, naming the key', async () => {
     await expect(runFeaturize({ n_fft: 1000 }, await resampleDir(clips()))).rejects.toThrow(/features\.n_fft: must be a power of two/);
   });

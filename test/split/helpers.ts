@@ -1,7 +1,7 @@
 // A synthetic ingest manifest with the RAVDESS structure (24 actors × 60 clips), built
 // with ingest's own table builder, for split tests.
 import type { Table } from 'apache-arrow';
-import { manifestTable as ingestManifestTable, type ClipStatus } from '../../src/dataset/manifest.ts';
+import { manifestTable as ingestManifestTable, type ClipStatus, type ManifestRow as IngestRow } from '../../src/dataset/manifest.ts';
 import type { Emotion } from '../../src/dataset/ravdess.ts';
 
 export const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
@@ -45,10 +45,10 @@ export function ravdessRows(actors: number[] = Array.from({ length: 24 }, (_, i)
   return rows;
 }
 
-/** The manifest table as ingest writes it (the ingest stage's own builder). */
-export function manifestTable(rows: ManifestRow[]): Table {
-  return ingestManifestTable(
-    rows.map((r) => ({
+/** The manifest table as ingest writes it (the ingest stage's own builder), plus `extra` rows as ingest makes them. */
+export function manifestTable(rows: ManifestRow[], extra: IngestRow[] = []): Table {
+  return ingestManifestTable([
+    ...rows.map((r): IngestRow => ({
       id: r.id,
       source: `Actor_${r.id.slice(-2)}/${r.id}.wav`,
       labels: {
@@ -58,5 +58,6 @@ export function manifestTable(rows: ManifestRow[]): Table {
       sample_rate: 48000, channels: 1, frames: 170000, duration_s: 170000 / 48000, pcm_sha256: '0'.repeat(64),
       status: r.status as ClipStatus, reason: r.status === 'ok' ? '' : `test: ${r.status}`, flags: '', file_crc32: '00000000',
     })),
-  );
+    ...extra,
+  ]);
 }

@@ -7,18 +7,19 @@ import stage from '../../stages/split.ts';
 import { writeParquetFile } from '../../src/io/parquet.ts';
 import { createTestContext, destroySharedPool } from '../../src/pipeline/testing.ts';
 import { readSplitFile } from '../../src/split/store.ts';
+import { rejectedRow, type ManifestRow as IngestRow } from '../../src/dataset/manifest.ts';
 import { manifestTable, ravdessRows, type ManifestRow } from './helpers.ts';
 
 afterAll(() => destroySharedPool());
 
-async function ingestDir(rows: ManifestRow[]): Promise<string> {
+async function ingestDir(rows: ManifestRow[], extra: IngestRow[] = []): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ser-ingest-'));
-  await writeParquetFile(join(dir, 'manifest.parquet'), manifestTable(rows));
+  await writeParquetFile(join(dir, 'manifest.parquet'), manifestTable(rows, extra));
   return dir;
 }
 
-async function runSplit(split: Record<string, unknown>, rows = ravdessRows(), seed = 0) {
-  const ctx = await createTestContext({ stage: 'split', params: { split: split as never, seed }, inputs: { ingest: await ingestDir(rows) } });
+async function runSplit(split: Record<string, unknown>, rows = ravdessRows(), seed = 0, extra: IngestRow[] = []) {
+  const ctx = await createTestContext({ stage: 'split', params: { split: split as never, seed }, inputs: { ingest: await ingestDir(rows, extra) } });
   await stage.run(ctx);
   return { ctx, file: await readSplitFile(join(ctx.outDir, 'split.parquet')), summary: JSON.parse(await readFile(join(ctx.outDir, 'split.json'), 'utf8')) };
 }
@@ -41,12 +42,15 @@ describe('split stage', () => {
     rows[0].status = 'modified';
     rows[1].status = 'rejected';
     rows[2].status = 'unreadable';
-    const { file, summary } = await runSplit({ folds: [0] }, rows);
+    const { file, summary } = await runSplit({ folds: [0] }, rows, 0, [
+      // a source ingest refused by name: no labels at all (nulls in the label columns)
+      rejectedRow('03-02-01-01-01-01-01', 'Actor_01/03-02-01-01-01-01-01.wav', 'vocal channel 02 is song'),
+    ]);
     const ids = new Set(file.rows.map((r) => r.id));
     expect(ids.has(rows[0].id)).toBe(true);
     expect(ids.has(rows[1].id)).toBe(false);
     expect(ids.has(rows[2].id)).toBe(false);
-    expect(summary.excluded_by_status).toEqual({ rejected: 1, unreadable: 1 });
+    expect(summary.excluded_by_status).toEqual({ rejected: 2, unreadable: 1 });
     expect(file.rows.length).toBe(1438);
   });
 
