@@ -35,12 +35,24 @@ export function f32Offset(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset >>> 2;
 }
 
+/** The backend's WebAssembly.Memory (exported by the plain build, imported by the threaded one). */
+export function wasmMemory(backend: BackendWasm): { buffer: ArrayBuffer | SharedArrayBuffer } {
+  const m = wasmModule(backend) as WasmModule & { wasmMemory?: { buffer: ArrayBuffer } };
+  const memory = m.wasmMemory ?? (m.asm['memory'] as { buffer: ArrayBuffer } | undefined);
+  if (memory == null) throw new Error('wasm backend: cannot find its WebAssembly memory');
+  return memory;
+}
+
 /**
- * The current Float32 view of the heap. Fetch it AFTER every allocation of the kernel:
- * makeOutput may grow the memory, which replaces the view.
+ * A Float32 view of the whole current heap. Fetch it AFTER every allocation of the kernel:
+ * makeOutput may grow the memory. Built from the memory itself, because the threaded
+ * build refreshes Module.HEAPF32 only lazily after growth (a stale view would silently
+ * drop writes past its end).
  */
 export function heapF32(backend: BackendWasm): Float32Array {
-  return wasmModule(backend).HEAPF32;
+  const buffer = wasmMemory(backend).buffer;
+  const view = wasmModule(backend).HEAPF32;
+  return view.buffer === buffer ? view : new Float32Array(buffer);
 }
 
 /** Allocate a float32 tensor on the backend (uninitialized memory). */

@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 
 export const sourcePath = fileURLToPath(new URL('./kernels.as.ts', import.meta.url));
 export const wasmPath = fileURLToPath(new URL('./kernels.wasm', import.meta.url));
+/** Variant for the threaded backend build, whose memory is shared (and has a maximum). */
+export const sharedWasmPath = fileURLToPath(new URL('./kernels-shared.wasm', import.meta.url));
 
 // --importMemory: the module works on the tfjs backend's memory; stub runtime, no abort
 // import and no asserts: the module has no allocator, no static data and no imports but
@@ -15,12 +17,17 @@ const ASC_FLAGS = [
   '--enable', 'simd', '--noExportMemory',
 ];
 
+// The shared variant imports (memory 0 65536 shared): the threaded build's memory is
+// shared with a 4 GiB maximum, and an import must match sharedness and bound the maximum.
+const SHARED_FLAGS = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+
 /** Compile the AssemblyScript source; returns the .wasm bytes. */
-export async function buildKernels(): Promise<Uint8Array> {
+export async function buildKernels(shared = false): Promise<Uint8Array> {
   const { default: asc } = await import('assemblyscript/asc');
   let binary: Uint8Array | undefined;
   const errors: string[] = [];
-  const { error } = await asc.main([sourcePath, '--outFile', 'kernels.wasm', ...ASC_FLAGS], {
+  const flags = shared ? [...ASC_FLAGS, ...SHARED_FLAGS] : ASC_FLAGS;
+  const { error } = await asc.main([sourcePath, '--outFile', 'kernels.wasm', ...flags], {
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
     },
@@ -34,7 +41,9 @@ export async function buildKernels(): Promise<Uint8Array> {
 }
 
 if (process.argv[1] != null && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const bytes = await buildKernels();
-  await writeFile(wasmPath, bytes);
-  console.log(`wrote ${wasmPath} (${bytes.length} bytes)`);
+  for (const [shared, file] of [[false, wasmPath], [true, sharedWasmPath]] as const) {
+    const bytes = await buildKernels(shared);
+    await writeFile(file, bytes);
+    console.log(`wrote ${file} (${bytes.length} bytes)`);
+  }
 }

@@ -2,7 +2,7 @@
 // backend's memory: one instance per backend, so each worker thread's backend has its own.
 import { readFileSync } from 'node:fs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmModule } from '../wasm_heap.ts';
+import { wasmMemory } from '../wasm_heap.ts';
 
 /** Exports of kernels.wasm; every pointer is a byte offset into the backend's memory. */
 export interface SimdKernels {
@@ -39,15 +39,21 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: object | null = null;
+const compiled = new Map<boolean, object>();
 const instances = new WeakMap<BackendWasm, SimdKernels>();
 
 export function simdKernels(backend: BackendWasm): SimdKernels {
   let k = instances.get(backend);
   if (k == null) {
-    compiled ??= new WA.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
-    const memory = wasmModule(backend).asm['memory'];
-    const instance = new WA.Instance(compiled, { env: { memory } });
+    const memory = wasmMemory(backend);
+    // The threaded backend build has a shared memory: it needs the shared-memory variant.
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    let mod = compiled.get(shared);
+    if (mod == null) {
+      mod = new WA.Module(readFileSync(new URL(shared ? './kernels-shared.wasm' : './kernels.wasm', import.meta.url)));
+      compiled.set(shared, mod);
+    }
+    const instance = new WA.Instance(mod, { env: { memory } });
     k = instance.exports as unknown as SimdKernels;
     instances.set(backend, k);
   }
