@@ -30,8 +30,22 @@ export interface GradientEngine {
   /** Inference-mode loss/accuracy over the validation set; logits into valLogits. */
   evaluate(batchSize: number): Promise<ShardResult>;
   readonly valLogits: Float32Array | null;
+  /** Time of the training steps so far: compute = slowest replica's gradient time. */
+  readonly timing: EngineTiming;
   close(): Promise<void>;
 }
+
+export interface EngineTiming {
+  steps: number;
+  /** Sum over steps of the wall time of engine.step(). */
+  stepMs: number;
+  /** Sum over steps of the slowest replica's compute time (weights reload + gradient). */
+  computeMs: number;
+  /** Sum over steps of the time spent summing the shards' gradients. */
+  reduceMs: number;
+}
+
+const newTiming = (): EngineTiming => ({ steps: 0, stepMs: 0, computeMs: 0, reduceMs: 0 });
 
 export interface EngineOptions {
   seed: number;
@@ -57,6 +71,7 @@ export class InProcessEngine implements GradientEngine {
   readonly grad: Float32Array;
   readonly bnStats: Float64Array;
   readonly valLogits: Float32Array | null;
+  readonly timing = newTiming();
   private loaded = -1;
 
   constructor(private readonly replica: Replica, private readonly opts: EngineOptions, initial: Float32Array) {
@@ -74,8 +89,14 @@ export class InProcessEngine implements GradientEngine {
   }
 
   async step(epoch: number, indices: Int32Array, lossScale: number): Promise<ShardResult> {
+    const t0 = performance.now();
     this.sync();
-    return this.replica.gradients(this.opts.train, indices, epoch, lossScale, this.grad, this.bnStats);
+    const r = this.replica.gradients(this.opts.train, indices, epoch, lossScale, this.grad, this.bnStats);
+    const ms = performance.now() - t0;
+    this.timing.steps += 1;
+    this.timing.stepMs += ms;
+    this.timing.computeMs += ms;
+    return r;
   }
 
   async evaluate(batchSize: number): Promise<ShardResult> {
@@ -95,7 +116,13 @@ function toShared<T extends Float32Array | Int32Array>(a: T): SharedArrayBuffer 
   return sab;
 }
 
-interface Pending { resolve: (r: ShardResult) => void; reject: (e: Error) => void }
+type TimedResult = ShardResult & { ms: number };
+interface Pending { resolve: (r: TimedResult) => void; reject: (e: Error) => void }
+
+function sumResults(rs: ShardResult[]): ShardResult {
+  return rs.reduce((a, b) => ({ lossSum: a.lossSum + b.lossSum, correct: a.correct + b.correct, count: a.count + b.count }),
+    { lossSum: 0, correct: 0, count: 0 });
+}
 
 export class WorkerEngine implements GradientEngine {
   readonly weights: Float32Array;
@@ -104,6 +131,7 @@ export class WorkerEngine implements GradientEngine {
   readonly bnStats: Float64Array;
   readonly valLogits: Float32Array | null;
   backend = '';
+  readonly timing = newTiming();
   private readonly slots: Float32Array[];
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -172,7 +200,7 @@ export class WorkerEngine implements GradientEngine {
     const p = this.pending.get(m.id);
     if (p == null) return;
     this.pending.delete(m.id);
-    if (m.ok) p.resolve({ lossSum: m.lossSum, correct: m.correct, count: m.count });
+    if (m.ok) p.resolve({ lossSum: m.lossSum, correct: m.correct, count: m.count, ms: m.ms });
     else p.reject(new Error(`training worker failed: ${m.error}`));
   }
 
@@ -183,7 +211,7 @@ export class WorkerEngine implements GradientEngine {
     this.pending.clear();
   }
 
-  private send(rank: number, cmd: WorkerCommand): Promise<ShardResult> {
+  private send(rank: number, cmd: WorkerCommand): Promise<TimedResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(cmd.id, { resolve, reject });
@@ -192,17 +220,24 @@ export class WorkerEngine implements GradientEngine {
   }
 
   async step(epoch: number, indices: Int32Array, lossScale: number): Promise<ShardResult> {
+    const t0 = performance.now();
     const bounds = shardBounds(indices.length, this.threads);
     const results = await Promise.all(this.workers.map((_, r) => this.send(r, {
       cmd: 'step', id: this.nextId++, version: this.version, epoch,
       indices: indices.slice(bounds[r]!, bounds[r + 1]!), lossScale,
     })));
     // Sum the shards' gradients in rank order: the same sum on every run.
+    const t1 = performance.now();
     const g = this.grad;
     const [first, ...rest] = this.slots;
     g.set(first!);
     for (const slot of rest) for (let i = 0; i < g.length; i++) g[i] = g[i]! + slot[i]!;
-    return results.reduce((a, b) => ({ lossSum: a.lossSum + b.lossSum, correct: a.correct + b.correct, count: a.count + b.count }));
+    const t2 = performance.now();
+    this.timing.steps += 1;
+    this.timing.stepMs += t2 - t0;
+    this.timing.computeMs += Math.max(...results.map((r) => r.ms));
+    this.timing.reduceMs += t2 - t1;
+    return sumResults(results);
   }
 
   async evaluate(batchSize: number): Promise<ShardResult> {
@@ -211,7 +246,7 @@ export class WorkerEngine implements GradientEngine {
     const results = await Promise.all(this.workers.map((_, r) => this.send(r, {
       cmd: 'evaluate', id: this.nextId++, version: this.version, start: bounds[r]!, end: bounds[r + 1]!, batchSize,
     })));
-    return results.reduce((a, b) => ({ lossSum: a.lossSum + b.lossSum, correct: a.correct + b.correct, count: a.count + b.count }));
+    return sumResults(results);
   }
 
   async close(): Promise<void> {

@@ -73,6 +73,8 @@ export interface TrainOptions {
   /** Backend each worker thread initialises (threads > 1). Default 'wasm'. */
   backend?: BackendName;
   evalBatchSize?: number;
+  /** Called when an epoch's first step is about to start (after worker start-up). */
+  onEpochStart?: (epoch: number) => void;
   onEpoch?: (log: EpochLog) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
   /** Stop after at most this many steps in total (benchmarks). */
@@ -94,6 +96,22 @@ export interface TrainResult {
   /** Backend that computed the gradients. */
   backend: string;
   steps: number;
+  /** Where the training steps' time went (milliseconds summed over all steps). */
+  timing: TrainTiming;
+}
+
+export interface TrainTiming {
+  steps: number;
+  /** Wall time of the steps (gradient + optimizer + bookkeeping). */
+  stepMs: number;
+  /** Gradient computation (slowest replica, including its weight reload). */
+  computeMs: number;
+  /** Summing the shards' gradients (data-parallel). */
+  reduceMs: number;
+  /** Adam + BN running statistics on the main thread. */
+  optimizerMs: number;
+  /** Thread start-up (workers: tfjs + backend + replica). */
+  startupMs: number;
 }
 
 function checkDataset(name: string, d: Dataset, sampleSize: number, classes: number): void {
@@ -149,10 +167,14 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const layout = replica.layout;
   const initial = readWeights(o.model, layout);
   const engineOpts = { seed: o.seed, classWeights: o.classWeights ?? null, train: o.train, val };
+  const s0 = performance.now();
   const engine: GradientEngine = threads === 1
     ? new InProcessEngine(replica, engineOpts, initial)
     : await WorkerEngine.start(o.model, replica, initial, threads, o.backend ?? 'wasm', engineOpts);
+  const startupMs = performance.now() - s0;
   const adamState = createAdamState(layout.total);
+  let optimizerMs = 0;
+  let loopMs = 0;
   const bnSlots = batchNormSlots(layout, replica);
   const classWeights = o.classWeights ?? null;
   const history: EpochLog[] = [];
@@ -162,6 +184,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const batches = Math.ceil(nTrain / batchSize);
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      o.onEpochStart?.(epoch);
       const e0 = performance.now();
       const lr = o.lrSchedule ? o.lrSchedule(epoch) : adam.lr;
       if (!(lr >= 0 && Number.isFinite(lr))) throw new Error(`trainModel: learning rate for epoch ${epoch} is ${lr}`);
@@ -180,7 +203,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
           denom = 0;
           for (const k of indices) denom += classWeights[o.train.y[k]!]!;
         }
+        const st = performance.now();
         const r = await engine.step(epoch, indices, 1 / denom);
+        const ot = performance.now();
         adamStep(engine.weights, engine.grad, adamState, layout, adam, lr);
         for (const s of bnSlots) {
           for (let c = 0; c < s.channels; c++) {
@@ -190,6 +215,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
           }
         }
         engine.version += 1;
+        const et = performance.now();
+        optimizerMs += et - ot;
+        loopMs += et - st;
         steps += 1;
         lossSum += r.lossSum;
         correct += r.correct;
@@ -230,5 +258,8 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     model: o.model, history, bestEpoch: kept.epoch, bestValAcc: best?.acc ?? null,
     epochsRun: history.length, stoppedEarly, seconds: (performance.now() - t0) / 1000,
     threads: engine.threads, backend: engine.backend, steps,
+    timing: {
+      steps, stepMs: loopMs, computeMs: engine.timing.computeMs, reduceMs: engine.timing.reduceMs, optimizerMs, startupMs,
+    },
   };
 }

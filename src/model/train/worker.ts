@@ -33,7 +33,7 @@ export type WorkerCommand =
   | { cmd: 'close'; id: number };
 
 export type WorkerReply =
-  | { id: number; ok: true; lossSum: number; correct: number; count: number }
+  | { id: number; ok: true; lossSum: number; correct: number; count: number; ms: number }
   | { id: number; ok: false; error: string }
   | { ready: true; backend: string; threads: number };
 
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       }
       // The shared weights changed since we last loaded them (the trainer bumps the
       // version after every update).
+      const t0 = performance.now();
       if (msg.version !== loadedVersion) {
         replica.loadWeights(weights);
         loadedVersion = msg.version;
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
         ? replica.gradients(train, msg.indices, msg.epoch, msg.lossScale, grad, init.rank === 0 ? bnStats : undefined)
         : replica.evaluate(val!, msg.start, msg.end, msg.batchSize,
           valLogits?.subarray(msg.start * replica.numClasses, msg.end * replica.numClasses));
-      port.postMessage({ id: msg.id, ok: true, ...r } satisfies WorkerReply);
+      port.postMessage({ id: msg.id, ok: true, ...r, ms: performance.now() - t0 } satisfies WorkerReply);
     } catch (err) {
       abortSharedExchange(init.exchange);
       port.postMessage({ id: msg.id, ok: false, error: (err as Error).stack ?? String(err) } satisfies WorkerReply);
