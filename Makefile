@@ -89,6 +89,16 @@ bench-featurize: $(DEPS_STAMP)
 
 # ---- bench-backend (training backend helper adds its target below) -----------------
 
+# make bench-backend [BACKEND_ARGS="--clips 1152 --cpu-steps 2 --profile"]: seconds per
+# epoch of the default CNN (1152 random clips, batch 32) on wasm 1 thread, wasm on all
+# cores (data-parallel), cpu (a few steps, extrapolated), tfjs-node if it loads, and
+# PyTorch (bench/torch_epoch.py, when python3-torch is installed) in the same run;
+# last line: ours_s_per_epoch=… reference_s_per_epoch=… ratio=… … peak_rss_mb=…
+BACKEND_ARGS ?=
+.PHONY: bench-backend
+bench-backend: $(DEPS_STAMP)
+	npx tsx bench/backend.ts $(BACKEND_ARGS)
+
 # make bench-profile [PROFILE_ARGS="--batch 32 --steps 5"]: CPU ms per kernel of one
 # training step of the default CNN on one wasm thread (our kernels); last line key=value.
 PROFILE_ARGS ?=
