@@ -113,3 +113,21 @@ describe('Conv2D on wasm (Winograd for 3x3 stride 1, stock otherwise) matches cp
     expect(err).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('FusedConv2D on wasm (Winograd + bias + ReLU) matches cpu', () => {
+  beforeAll(backendsReady);
+  const fused: { h: number; w: number; ci: number; co: number; pad: Pad; act: 'relu' | 'linear' | 'elu'; bias: boolean }[] = [
+    { h: 9, w: 14, ci: 16, co: 32, pad: 'same', act: 'relu', bias: true },
+    { h: 8, w: 7, ci: 8, co: 12, pad: 'valid', act: 'linear', bias: true },
+    { h: 5, w: 6, ci: 12, co: 8, pad: 'same', act: 'relu', bias: false },
+    { h: 6, w: 6, ci: 8, co: 8, pad: 'same', act: 'elu', bias: true }, // stock kernel
+    { h: 6, w: 6, ci: 3, co: 8, pad: 'same', act: 'relu', bias: true }, // stock kernel
+  ];
+  it.each(fused)('x[2,$h,$w,$ci] co=$co $pad $act bias=$bias', async (c) => {
+    const err = await compareBackends(
+      [spec([2, c.h, c.w, c.ci], 41), spec([3, 3, c.ci, c.co], 42), spec([c.co], 43)],
+      (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: c.pad,
+        bias: c.bias ? b : undefined, activation: c.act }));
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+});

@@ -33,6 +33,23 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
     });
     expect(err).toBeLessThanOrEqual(1e-6); // routing only: exact
   });
+
+  it('routes like cpu around NaN and -Infinity inputs (2x2 fast path and generic path)', async () => {
+    const x = spec([2, 6, 7, 6], 17);
+    const specials = [NaN, -Infinity, Infinity, 0, -0];
+    for (let i = 0; i < x.data.length; i += 3) x.data[i] = specials[(i / 3) % specials.length]!;
+    for (const [f, s, pad] of [[2, 2, 'valid'], [2, 2, 'same'], [3, 2, 'same']] as const) {
+      const y = tf.tidy(() => tf.maxPool(tf.zeros(x.shape) as tf.Tensor4D, f, s, pad));
+      const dyShape = y.shape;
+      y.dispose();
+      const err = await compareBackends([x, spec(dyShape, 18)], (xx, dy) => {
+        const out = tf.maxPool(xx as tf.Tensor4D, f, s, pad);
+        return tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: xx!, output: out },
+          { filterSize: f, strides: s, pad }) as tf.Tensor;
+      });
+      expect(err, `pool ${f} stride ${s} ${pad}`).toBeLessThanOrEqual(1e-6);
+    }
+  });
 });
 
 describe('Sum on wasm matches cpu', () => {

@@ -1,4 +1,4 @@
-// Conv2D for the wasm backend: stride-1 3x3 convolutions with ≥ 8 input channels (layers
+// Conv2D and FusedConv2D for the wasm backend: stride-1 3x3 convolutions with ≥ 8 input channels (layers
 // 2-4 of the default CNN) by Winograd F(2x2, 3x3) — 16 multiplies per 2x2 outputs and
 // channel pair instead of 36 — on our SIMD kernels (simd/kernels.as.ts); everything else
 // by the stock XNNPACK kernel. Exact in real arithmetic; float32 rounding differs from
@@ -26,9 +26,41 @@ export function setWinogradConv(enabled: boolean): void {
 }
 
 export function conv2d(args: Args): TensorInfo {
-  const { inputs: { x, filter }, backend, attrs } = args;
+  return winogradConv(args.backend, args.inputs.x, args.inputs.filter, args.attrs) ??
+    runStockKernel('Conv2D', args);
+}
+
+type FusedArgs = {
+  inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: BackendWasm;
+  attrs: Attrs & { activation: string; leakyreluAlpha?: number };
+};
+
+/**
+ * FusedConv2D (conv + bias + activation: inference, and training layers without an
+ * activation, e.g. before BatchNorm): Winograd, then bias and ReLU in place.
+ */
+export function fusedConv2d(args: FusedArgs): TensorInfo {
+  const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
+  const co = filter.shape[3]!;
+  const simpleBias = bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === co);
+  if ((attrs.activation !== 'linear' && attrs.activation !== 'relu') || preluActivationWeights != null || !simpleBias) {
+    return runStockKernel('FusedConv2D', args);
+  }
+  const out = winogradConv(backend, x, filter, attrs);
+  if (out == null) return runStockKernel('FusedConv2D', args);
+  const k = simdKernels(backend);
+  const size = out.shape.reduce((a, b) => a * b, 1);
+  const o = byteOffset(backend, out);
+  if (bias != null) k.biasAdd(o, byteOffset(backend, bias), o, size / co, co);
+  if (attrs.activation === 'relu') k.relu(o, o, size);
+  return out;
+}
+
+/** The Winograd convolution, or null when the shape is not one it handles. */
+function winogradConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs): TensorInfo | null {
   if (!winogradEnabled || attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') {
-    return runStockKernel('Conv2D', args);
+    return null;
   }
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
@@ -38,7 +70,7 @@ export function conv2d(args: Args): TensorInfo {
   const suitable = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 &&
     info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 &&
     ci >= 8 && ci % 4 === 0 && co % 4 === 0 && oh > 0 && ow > 0;
-  if (!suitable) return runStockKernel('Conv2D', args);
+  if (!suitable) return null;
 
   const tH = Math.ceil(oh / 2);
   const tW = Math.ceil(ow / 2);
@@ -93,4 +125,10 @@ export const conv2dConfig: KernelConfig = {
   kernelName: 'Conv2D',
   backendName: 'wasm',
   kernelFunc: conv2d as unknown as KernelFunc,
+};
+
+export const fusedConv2dConfig: KernelConfig = {
+  kernelName: 'FusedConv2D',
+  backendName: 'wasm',
+  kernelFunc: fusedConv2d as unknown as KernelFunc,
 };

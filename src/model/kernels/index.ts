@@ -8,12 +8,13 @@ import { maxPoolGradConfig } from './max_pool_grad.ts';
 import { sumConfig } from './sum.ts';
 import { batchMatMulConfig } from './batch_mat_mul.ts';
 import { elementwiseConfigs } from './elementwise.ts';
-import { conv2dConfig } from './conv2d.ts';
+import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
 import { saveStockKernel } from './stock.ts';
 
 /** Our kernels, in registration order. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2dConfig,
+  fusedConv2dConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   maxPoolGradConfig,

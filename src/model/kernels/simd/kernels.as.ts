@@ -178,7 +178,39 @@ export function maxPoolGrad(
         const q0 = xo * sw - pl;
         const qLo = max(q0, 0), qHi = min(q0 + fw, w);
         const pdy = dy + (<usize>(((b * oh + y) * ow + xo) * c) << 2);
-        for (let ch = 0; ch < c4; ch += 4) {
+        let chStart = 0;
+        if (tiles && fh == 2 && fw == 2 && rHi - rLo == 2 && qHi - qLo == 2) {
+          // The common 2x2 / stride 2 window, unrolled: 4 loads, 3 compares, 4 stores.
+          const p00 = x + (<usize>(((b * h + r0) * w + q0) * c) << 2);
+          const d00 = dx + (<usize>(((b * h + r0) * w + q0) * c) << 2);
+          const colB = <usize>c << 2;
+          const rowB = <usize>(w * c) << 2;
+          for (let ch = 0; ch < c4; ch += 4) {
+            const o = <usize>ch << 2;
+            const v0 = v128.load(p00 + o), v1 = v128.load(p00 + colB + o);
+            const v2 = v128.load(p00 + rowB + o), v3 = v128.load(p00 + rowB + colB + o);
+            // First maximum in order 0, 1, 2, 3 (strict >, from −∞), as the generic path.
+            const g0 = f32x4.gt(v0, negInf);
+            const m0 = v128.bitselect(v0, negInf, g0);
+            const g1 = f32x4.gt(v1, m0);
+            const m1 = v128.bitselect(v1, m0, g1);
+            const g2 = f32x4.gt(v2, m1);
+            const m2 = v128.bitselect(v2, m1, g2);
+            const g3 = f32x4.gt(v3, m2);
+            // The winner is the last position whose compare succeeded.
+            const w3 = g3;
+            const w2 = v128.andnot(g2, g3);
+            const w1 = v128.andnot(v128.andnot(g1, g2), g3);
+            const w0 = v128.andnot(v128.andnot(v128.andnot(g0, g1), g2), g3);
+            const gv = v128.load(pdy + o);
+            v128.store(d00 + o, v128.and(gv, w0));
+            v128.store(d00 + colB + o, v128.and(gv, w1));
+            v128.store(d00 + rowB + o, v128.and(gv, w2));
+            v128.store(d00 + rowB + colB + o, v128.and(gv, w3));
+          }
+          chStart = c4;
+        }
+        for (let ch = chStart; ch < c4; ch += 4) {
           let best = negInf;
           let bestAt = i32x4.splat(-1);
           for (let r = rLo; r < rHi; r++) {
