@@ -39,7 +39,7 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
     const specials = [NaN, -Infinity, Infinity, 0, -0];
     for (let i = 0; i < x.data.length; i += 3) x.data[i] = specials[(i / 3) % specials.length]!;
     for (const [f, s, pad] of [[2, 2, 'valid'], [2, 2, 'same'], [3, 2, 'same']] as const) {
-      const y = tf.tidy(() => tf.maxPool(tf.zeros(x.shape) as tf.Tensor4D, f, s, pad));
+      const y = tf.tidy(() => tf.maxPool(tf.zeros(x.shape as [number, number, number, number]) as tf.Tensor4D, f, s, pad));
       const dyShape = y.shape;
       y.dispose();
       const err = await compareBackends([x, spec(dyShape, 18)], (xx, dy) => {
