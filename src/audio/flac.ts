@@ -84,7 +84,7 @@ export interface FlacPcm {
 export async function decodeFlac(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedAudio> {
   const pcm = await decodeFlacPcm(bytes);
   const fmt = { tag: FORMAT_PCM, channels: pcm.channels, sampleRate: pcm.sampleRate, blockAlign: (pcm.channels * pcm.bits) / 8, bits: pcm.bits };
-  const { mono, peak } = toMono(pcm.data, fmt, pcm.frames);
+  const { mono, peak } = toMono(pcm.data, fmt, pcm.frames, opts.checkOnly);
   return {
     format: `flac/${pcm.streamBits}`,
     sampleRate: pcm.sampleRate,

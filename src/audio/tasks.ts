@@ -47,7 +47,7 @@ export async function inspectClip(arg: InspectArg): Promise<InspectResult> {
     return { ok: false, reason: `cannot read: ${problem(err)}`, crc32: crc };
   }
   try {
-    const d = await decodeAudio(bytes, arg.ref.rel, { hash: arg.hash });
+    const d = await decodeAudio(bytes, arg.ref.rel, { hash: arg.hash, checkOnly: true });
     return {
       ok: true, format: d.format, sampleRate: d.sampleRate, channels: d.channels, frames: d.frames,
       bitsPerSample: d.bitsPerSample, pcmSha256: d.pcmSha256 ?? '', peak: d.peak, silent: d.peak <= SILENCE_PEAK, crc32: crc,

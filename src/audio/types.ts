@@ -22,6 +22,11 @@ export interface DecodedAudio {
 export interface DecodeOptions {
   /** Compute `pcmSha256` (costs one SHA-256 pass over the PCM). */
   hash?: boolean;
+  /**
+   * Check the file (structure, peak, NaN/Inf) without keeping the samples: `mono` comes
+   * back empty. For ingest, which verifies every clip but stores no audio.
+   */
+  checkOnly?: boolean;
 }
 
 /**

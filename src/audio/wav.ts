@@ -113,7 +113,7 @@ export function decodeWav(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedA
   if (frames === 0) fail('no audio: the data chunk is empty');
 
   const data = bytes.subarray(dataAt, dataAt + dataSize);
-  const { mono, peak, nonFinite } = toMono(data, f, frames);
+  const { mono, peak, nonFinite } = toMono(data, f, frames, opts.checkOnly);
   if (nonFinite.count > 0) {
     fail(`${nonFinite.count} non-finite sample(s) (NaN/Inf) in float data, first at frame ${nonFinite.firstFrame}`);
   }
@@ -177,7 +177,22 @@ export interface MonoResult {
  * integer full scale 2^(bits-1)), peak, and a count of non-finite float samples.
  * Shared with the FLAC path so both give bit-identical samples for the same audio.
  */
-export function toMono(data: Uint8Array, f: WavFormat, frames: number): MonoResult {
+export function toMono(data: Uint8Array, f: WavFormat, frames: number, checkOnly = false): MonoResult {
+  if (checkOnly && f.tag === FORMAT_PCM && f.bits === 16) {
+    // The common case, without writing samples: just the peak.
+    const s = typed(data, 2, (b, o, n) => new Int16Array(b, o, n));
+    let lo = 0, hi = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i];
+      if (v < lo) lo = v; else if (v > hi) hi = v;
+    }
+    return { mono: new Float32Array(0), peak: Math.max(-lo, hi) / 32768, nonFinite: { count: 0, firstFrame: -1 } };
+  }
+  const full = toMonoSamples(data, f, frames);
+  return checkOnly ? { ...full, mono: new Float32Array(0) } : full;
+}
+
+function toMonoSamples(data: Uint8Array, f: WavFormat, frames: number): MonoResult {
   const C = f.channels;
   const mono = new Float32Array(frames);
   const nonFinite = { count: 0, firstFrame: -1 };

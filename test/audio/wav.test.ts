@@ -109,6 +109,16 @@ describe('WAV decoder: formats', () => {
     expect(Array.from(decodeWav(s16).mono)).toEqual(samples.map((v) => v / 32768));
   });
 
+  it('checkOnly: same checks, peak and hash, no samples kept', () => {
+    for (const spec of [{ samples: [5, -32768, 7] }, { samples: [0.5, -0.75], bits: 32 as const, tag: 3 }, { samples: [1, 2, 3, 4], channels: 2 }]) {
+      const full = decodeWav(makeWav(spec), { hash: true });
+      const check = decodeWav(makeWav(spec), { hash: true, checkOnly: true });
+      expect(check.mono.length).toBe(0);
+      expect({ ...check, mono: null }).toEqual({ ...full, mono: null });
+    }
+    expect(() => decodeWav(makeWav({ samples: [0, NaN], bits: 32, tag: 3 }), { checkOnly: true })).toThrow(/non-finite/);
+  });
+
   it('flags digital silence through the peak (not an error)', () => {
     const d = decodeWav(makeWav({ samples: new Array(4800).fill(0) }));
     expect(d.peak).toBe(0);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/dataset/download.ts';
 import { ensureDataset } from '../../src/dataset/ensure.ts';
 import { parseDatasetParams } from '../../src/dataset/params.ts';
+import ingest from '../../stages/ingest.ts';
 
 const BODY = randomBytes(300_000);
 const MD5 = createHash('md5').update(BODY).digest('hex');
@@ -161,6 +162,21 @@ describe('ingest prepare: dataset missing', () => {
     expect(requests[0].range).toBe('bytes=50000-');
     expect((await readFile(join(root, 'data/raw/ravdess/Audio_Speech_Actors_01-24.zip'))).equals(BODY)).toBe(true);
     expect(await readdir(join(root, 'data/raw'))).toEqual(['ravdess']);
+  });
+
+  it('is wired as the ingest stage\'s prepare step, with progress', async () => {
+    const url = await serve(rangeServer(BODY));
+    const root = await tmp();
+    const progress: number[] = [];
+    await ingest.prepare!({
+      stage: 'ingest', root, signal: new AbortController().signal, log: () => {}, progress: (d) => progress.push(d),
+      params: { dataset: { path: 'raw/ravdess', download: true, verify: 'warn', url, md5: MD5 } },
+    });
+    expect(await readdir(join(root, 'raw/ravdess'))).toEqual(['Audio_Speech_Actors_01-24.zip']);
+    expect(progress.at(-1)).toBe(BODY.length);
+    // idempotent: data present, nothing fetched again
+    await ingest.prepare!({ stage: 'ingest', root, signal: new AbortController().signal, log: () => {}, progress: () => {}, params: { dataset: { path: 'raw/ravdess', url, md5: MD5 } } });
+    expect(requests.length).toBe(1);
   });
 
   it('offline: exits with a message saying exactly where to put the zip or folder', async () => {
