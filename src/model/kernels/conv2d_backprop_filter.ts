@@ -61,7 +61,7 @@ export function conv2dBackpropFilter(args: {
     // Accumulate the nonzero dy into dW laid out [Co, fh, fw, Ci], then transpose. Chunks
     // of ~512 output pixels keep the x rows they touch in cache.
     const chunkRows = Math.max(1, Math.floor(512 / outWidth));
-    const scratchBytes = (outChannels + 1) * 4 + chunkRows * outWidth * outChannels * 8;
+    const scratchBytes = (outChannels + 1) * 4 + (chunkRows * outWidth + 1) * outChannels * 8;
     const dWt = allocF32(backend, [outChannels, fh * fw * inChannels]);
     const scratch = allocF32(backend, [Math.ceil(scratchBytes / 4)]);
     k.convFilterGradSparse(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, dWt),

@@ -84,7 +84,7 @@ function sparseInputGrad(
   const dx = allocF32(backend, inputShape);
   const wr = allocF32(backend, [fh, outChannels, row]);
   const dxp = allocF32(backend, [batchSize, hp, wp, inChannels]);
-  const scratch = allocF32(backend, [outChannels * 2]);
+  const scratch = allocF32(backend, [(outChannels + 1) * 2]);
   const k = simdKernels(backend);
   const [w0, r0] = [byteOffset(backend, filter), byteOffset(backend, wr)];
   for (let kh = 0; kh < fh; kh++) {

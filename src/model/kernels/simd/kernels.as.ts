@@ -471,7 +471,7 @@ function gatherAxpy(list: usize, count: i32, off: usize, dst: usize, nfloats: i3
 // nonzero dy only; output layout [co, fh, fw, ci] (the caller transposes it to the filter).
 // Pixels are processed in chunks of `chunkRows` output rows of one image (so the x rows
 // they touch stay in cache); per chunk the nonzeros are bucketed by output channel
-// (counting sort into `scratch`: co + 1 ints, then chunkRows·ow·co entries of 8 bytes),
+// (counting sort into `scratch`: co + 1 ints, then chunkRows·ow·co + co entries of 8 bytes),
 // and each channel's row of taps accumulates over its pixels in registers.
 export function convFilterGradSparse(
   xp: usize, dy: usize, dwt: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
@@ -487,42 +487,49 @@ export function convFilterGradSparse(
       const y1 = min(oh, y0 + chunkRows);
       const dy0 = dy + (<usize>((b * oh + y0) * ow * co) << 2);
       const pixels = (y1 - y0) * ow;
-      // Count per channel into starts[o + 1], prefix-sum: starts[o] = first slot of o.
+      // Count per channel into starts[o + 1], branch-free and 4 channels at a time
+      // (f32x4.ne gives −1 per nonzero lane).
       memory.fill(starts, 0, <usize>(co + 1) << 2);
       let pd = dy0;
+      const zero = f32x4.splat(0);
+      const co4 = co & ~3;
       for (let p = 0; p < pixels; p++) {
-        for (let o = 0; o < co; o++) {
-          if (load<f32>(pd + (<usize>o << 2)) != 0) {
-            const c = starts + (<usize>(o + 1) << 2);
-            store<i32>(c, load<i32>(c) + 1);
-          }
+        let o = 0;
+        for (; o < co4; o += 4) {
+          const c = starts + 4 + (<usize>o << 2);
+          v128.store(c, i32x4.sub(v128.load(c), f32x4.ne(v128.load(pd + (<usize>o << 2)), zero)));
+        }
+        for (; o < co; o++) {
+          const c = starts + (<usize>(o + 1) << 2);
+          store<i32>(c, load<i32>(c) + select<i32>(1, 0, load<f32>(pd + (<usize>o << 2)) != 0));
         }
         pd += <usize>co << 2;
       }
+      // Prefix sum with one spare slot per bucket: starts[o] = first slot of o. The fill
+      // below writes every element to its bucket's current slot and advances only on
+      // nonzeros (no branches); a zero thus lands in the next slot to be overwritten, at
+      // worst the spare one.
       for (let o = 0; o < co; o++) {
         const c = starts + (<usize>(o + 1) << 2);
-        store<i32>(c, load<i32>(c) + load<i32>(c - 4));
+        store<i32>(c, load<i32>(c) + load<i32>(c - 4) + 1);
       }
-      // Fill: starts[o] advances to the end of o's bucket (= the old starts[o + 1]).
       pd = dy0;
       for (let y = y0; y < y1; y++) {
         for (let x = 0; x < ow; x++) {
           const base = <u32>(xp + (<usize>(((b * hp + y * sh) * wp + x * sw) * ci) << 2));
           for (let o = 0; o < co; o++) {
             const g = load<f32>(pd + (<usize>o << 2));
-            if (g != 0) {
-              const c = starts + (<usize>o << 2);
-              const slot = load<i32>(c);
-              store<i32>(c, slot + 1);
-              const e = entries + (<usize>slot << 3);
-              store<u32>(e, base);
-              store<f32>(e, g, 4);
-            }
+            const c = starts + (<usize>o << 2);
+            const slot = load<i32>(c);
+            const e = entries + (<usize>slot << 3);
+            store<u32>(e, base);
+            store<f32>(e, g, 4);
+            store<i32>(c, slot + select<i32>(1, 0, g != 0));
           }
           pd += <usize>co << 2;
         }
       }
-      // Bucket o is now [starts[o − 1], starts[o]) with starts[−1] = 0.
+      // Bucket o is now [first_o, starts[o]) with first_o = starts[o − 1] + 1 (spare slot).
       let first = 0;
       for (let o = 0; o < co; o++) {
         const end = load<i32>(starts + (<usize>o << 2));
@@ -534,7 +541,7 @@ export function convFilterGradSparse(
               dwt + (<usize>((o * fh + kh) * rowFloats) << 2), rowFloats);
           }
         }
-        first = end;
+        first = end + 1;
       }
     }
   }
@@ -543,43 +550,28 @@ export function convFilterGradSparse(
 // dxp[b, y·sh + kh, x·sw + kw, i] += Σ_o dy[b, y, x, o] · wr[kh, o, kw, i] over the
 // nonzero dy only; dxp is the zero-padded input gradient [n, hp, wp, ci] (zeroed here);
 // wr is the filter laid out [fh, co, fw, ci]. Per pixel the nonzero channels are listed
-// in `scratch` (co entries of 8 bytes), then each row of taps accumulates over them.
+// in `scratch` (co + 1 entries of 8 bytes), then each row of taps accumulates over them.
 export function convInputGradSparse(
   dy: usize, wr: usize, dxp: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
   ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32, scratch: usize,
 ): void {
   const rowFloats = fw * ci;
   memory.fill(dxp, 0, <usize>(n * hp * wp * ci) << 2);
-  const zero = f32x4.splat(0);
-  const co4 = co & ~3;
   const imageRow = <usize>(wp * ci) << 2;
   const khBlock = <usize>(co * rowFloats) << 2;
   let pd = dy;
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
       for (let x = 0; x < ow; x++) {
+        // List the nonzero channels without branches: every channel is written to the
+        // next slot, which advances only on a nonzero (scratch has co + 1 entries).
         let count = 0;
-        let o = 0;
-        for (; o < co4; o += 4) {
-          if (!v128.any_true(f32x4.ne(v128.load(pd + (<usize>o << 2)), zero))) continue;
-          for (let j = 0; j < 4; j++) {
-            const g = load<f32>(pd + (<usize>(o + j) << 2));
-            if (g != 0) {
-              const e = scratch + (<usize>count << 3);
-              store<u32>(e, <u32>(wr + (<usize>((o + j) * rowFloats) << 2)));
-              store<f32>(e, g, 4);
-              count++;
-            }
-          }
-        }
-        for (; o < co; o++) {
+        for (let o = 0; o < co; o++) {
           const g = load<f32>(pd + (<usize>o << 2));
-          if (g != 0) {
-            const e = scratch + (<usize>count << 3);
-            store<u32>(e, <u32>(wr + (<usize>(o * rowFloats) << 2)));
-            store<f32>(e, g, 4);
-            count++;
-          }
+          const e = scratch + (<usize>count << 3);
+          store<u32>(e, <u32>(wr + (<usize>(o * rowFloats) << 2)));
+          store<f32>(e, g, 4);
+          count += select<i32>(1, 0, g != 0);
         }
         pd += <usize>co << 2;
         if (count == 0) continue;
