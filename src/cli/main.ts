@@ -2,13 +2,24 @@
 // for how to add one). Exit codes: 0 ok, 1 failure, 2 usage or pipeline.yaml error,
 // 130 interrupted.
 import { existsSync, readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Command, CommandIO } from './command.ts';
 import { UsageError } from './command.ts';
 import { PipelineConfigError } from '../pipeline/config.ts';
+import { enginePath, ensureTypeScript } from '../pipeline/paths.ts';
 
-const COMMANDS_DIR = fileURLToPath(new URL('./commands/', import.meta.url));
+const COMMANDS_DIR = enginePath('cli', 'commands');
+
+// The engine's own commands, imported with literal specifiers so that bin/ser.mjs's
+// cached bundle contains them (a no-op `ser status` then loads no TypeScript at all).
+// Every other file in commands/ is found by name at run time.
+const ENGINE_COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  gc: () => import('./commands/gc.ts'),
+  help: () => import('./commands/help.ts'),
+  run: () => import('./commands/run.ts'),
+  status: () => import('./commands/status.ts'),
+};
 
 export function commandNames(): string[] {
   return readdirSync(COMMANDS_DIR)
@@ -19,8 +30,10 @@ export function commandNames(): string[] {
 
 export async function loadCommand(name: string): Promise<Command | undefined> {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  if (Object.hasOwn(ENGINE_COMMANDS, name)) return (await ENGINE_COMMANDS[name]()).default;
   const file = join(COMMANDS_DIR, `${name}.ts`);
   if (!existsSync(file)) return undefined;
+  await ensureTypeScript();
   return ((await import(pathToFileURL(file).href)) as { default: Command }).default;
 }
 

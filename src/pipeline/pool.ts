@@ -8,11 +8,12 @@
 // entry (pool-worker.mjs, plain JS) registers tsx itself before importing any task
 // module. That works the same from the CLI, from vitest and from any working directory.
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import type { Transferable, WorkerPool } from './types.ts';
+import { enginePath } from './paths.ts';
 
 interface PoolTask {
   module: string; // file: URL
@@ -56,7 +57,7 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
   const get = (): Piscina => {
     const { Piscina: PiscinaClass } = require('piscina') as typeof import('piscina');
     piscina ??= new PiscinaClass({
-      filename: fileURLToPath(new URL('./pool-worker.mjs', import.meta.url)),
+      filename: enginePath('pipeline', 'pool-worker.mjs'),
       minThreads: size,
       maxThreads: size,
       // Tasks are CPU-bound; one at a time per thread.

@@ -22,6 +22,7 @@ import type { Reporter } from './progress.ts';
 import { formatDuration } from './progress.ts';
 import { artifactDir, commitArtifact, hashOutputs, logPath, makeTempDir, publishCopy, readMarker, removeDeadTemps, verifyArtifact, type Marker } from './store.ts';
 import { acquireWorkspaceLock } from './wslock.ts';
+import { ensureTypeScript } from './paths.ts';
 
 export interface RunOptions {
   /** Stages to bring up to date (default: all). */
@@ -75,6 +76,7 @@ export class TamperedArtifactError extends Error {}
 
 async function loadStageModule(spec: StageSpec): Promise<StageModule> {
   let mod: { default?: StageModule };
+  await ensureTypeScript();
   try {
     mod = (await import(pathToFileURL(spec.file).href)) as { default?: StageModule };
   } catch (err) {

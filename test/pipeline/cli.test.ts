@@ -51,7 +51,8 @@ describe('ser CLI', () => {
 
   it('Ctrl-C (SIGINT) cancels the running stage cleanly: exit 130, no artifact, no temp dir', async () => {
     const ws = await makeWorkspace();
-    const a = spawnSer(ws, ['run'], { TOY_SQUARE_SLEEP_MS: '60000' });
+    // Through the tsx path of bin/ser.mjs (the other tests use its cached bundle).
+    const a = spawnSer(ws, ['run'], { TOY_SQUARE_SLEEP_MS: '60000', SER_NO_BUNDLE: '1' });
     await waitFor(() => a.output().includes('square: sleeping'), 30_000, 'square to start');
     a.child.kill('SIGINT');
     const r = await a.done;
