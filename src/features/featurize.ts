@@ -4,8 +4,8 @@
 import pLimit from 'p-limit';
 import type { WorkerPool } from '../pipeline/types.ts';
 import { planAudioFile } from './audio-input.ts';
-import { featureShape, type FeatureShape } from './logmel.ts';
-import { checkAgainstSampleRate, type FeatureParams } from './params.ts';
+import { checkAgainstSampleRate, featureShape, type FeatureShape } from './extractor.ts';
+import type { FeatureParams } from './params.ts';
 import type { RowGroupResult, RowGroupTask } from './tasks.ts';
 
 const TASKS = new URL('./tasks.ts', import.meta.url);

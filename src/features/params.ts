@@ -61,14 +61,3 @@ export function parseFeatureParams(raw: unknown, where = 'features'): FeaturePar
   const lines = r.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
   throw new Error(`invalid feature params:\n  ${lines.join('\n  ')}`);
 }
-
-/** Checks that depend on the sample rate of the audio (known only once it is read). */
-export function checkAgainstSampleRate(p: FeatureParams, sampleRate: number): void {
-  const nyquist = sampleRate / 2;
-  if (p.fmax !== null && p.fmax > nyquist) {
-    throw new Error(`features.fmax (${p.fmax} Hz) is above the Nyquist frequency of the ${sampleRate} Hz audio (${nyquist} Hz)`);
-  }
-  if (p.fmin >= (p.fmax ?? nyquist)) {
-    throw new Error(`features.fmin (${p.fmin} Hz) must be below fmax (${p.fmax ?? nyquist} Hz)`);
-  }
-}

@@ -4,7 +4,7 @@
 // FFT tables, filterbank) and moves the results back in one buffer.
 import { withTransfer } from '../pipeline/task.ts';
 import { readAudioRowGroup } from './audio-input.ts';
-import { logMelExtractor } from './logmel.ts';
+import { logMelExtractor } from './extractor.ts';
 import type { FeatureParams } from './params.ts';
 
 export interface RowGroupTask {
