@@ -4,7 +4,8 @@
 // table → manifest.parquet (the single source of labels), no audio stored.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { InspectResult } from '../src/audio/tasks.ts';
+import { poolMap } from '../src/audio/pool-map.ts';
+import type { InspectArg, InspectResult } from '../src/audio/tasks.ts';
 import { ensureDataset, whereToPutData } from '../src/dataset/ensure.ts';
 import { clipRow, manifestTable, rejectedRow, sortRows, USABLE, type ManifestRow } from '../src/dataset/manifest.ts';
 import { OFFICIAL_CLIP_COUNT, officialTable } from '../src/dataset/official-table.ts';
@@ -12,7 +13,6 @@ import { parseDatasetParams } from '../src/dataset/params.ts';
 import { parseRavdessName, type RavdessLabels } from '../src/dataset/ravdess.ts';
 import { DatasetMissingError, discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { writeParquetFile } from '../src/io/parquet.ts';
-import pLimit from 'p-limit';
 import { defineStage } from '../src/pipeline/types.ts';
 
 const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
@@ -66,17 +66,8 @@ export default defineStage({
 
     // Decode (and hash) every clip on the pool; a bad file is a row, not a failure.
     const table = officialTable();
-    let done = 0;
-    ctx.progress(0, todo.length);
-    // A few tasks queued per thread keep the pool busy without 1440 pending tasks.
-    const limit = pLimit(ctx.pool.size * 3);
-    const results = await Promise.all(
-      todo.map(({ ref }) => limit(async () => {
-        const r = await ctx.pool.run<InspectResult>(TASKS, 'inspectClip', { ref, hash: params.verify !== 'off' });
-        ctx.progress(++done, todo.length);
-        return r;
-      })),
-    );
+    const results = await poolMap<InspectArg, InspectResult>(ctx.pool, TASKS, 'inspectClips',
+      todo.map(({ ref }) => ({ ref, hash: params.verify !== 'off' })), { progress: (d, t) => ctx.progress(d, t) });
     todo.forEach(({ labels, ref }, i) => rows.push(clipRow(labels, ref.rel, results[i], table.get(labels.id), params.verify)));
     sortRows(rows);
 

@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import { writeAudioParquet, type AudioClip } from '../src/audio/audio-parquet.ts';
 import { parseAudioParams } from '../src/audio/params.ts';
 import { resampledLength } from '../src/audio/resample.ts';
-import type { ResampleResult } from '../src/audio/tasks.ts';
+import { poolMap } from '../src/audio/pool-map.ts';
+import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
-import pLimit from 'p-limit';
 import { defineStage } from '../src/pipeline/types.ts';
 
 const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
@@ -40,14 +40,8 @@ export default defineStage({
       throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
     }
 
-    let done = 0;
-    ctx.progress(0, clips.length);
-    const limit = pLimit(ctx.pool.size * 3);
-    const results = await Promise.all(clips.map((c) => limit(async () => {
-      const r = await ctx.pool.run<ResampleResult>(TASKS, 'resampleClip', { ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 });
-      ctx.progress(++done, clips.length);
-      return r;
-    })));
+    const results = await poolMap<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
+      clips.map((c) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 })), { progress: (d, t) => ctx.progress(d, t) });
     const failed = results.flatMap((r) => (r.ok ? [] : [r.reason]));
     if (failed.length) {
       throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);

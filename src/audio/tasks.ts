@@ -1,8 +1,8 @@
-// Per-clip work run on the shared worker pool (ctx.pool.run(new URL('../src/audio/
-// tasks.ts', import.meta.url), 'inspectClip' | 'resampleClip', arg)). Each call reads
-// one source (file or zip entry), decodes it and returns plain data; a bad file comes
-// back as { ok: false, reason }, never as a thrown error, so one broken clip cannot
-// fail the batch.
+// Per-clip work run on the shared worker pool, a batch of clips per task (poolMap:
+// 'inspectClips' | 'resampleClips' in new URL('../src/audio/tasks.ts', import.meta.url)).
+// Each clip is read from its source (file or zip entry), decoded and returned as plain
+// data; a bad file comes back as { ok: false, reason }, never as a thrown error, so one
+// broken clip cannot fail the batch.
 import { withTransfer, type TransferResult } from '../pipeline/task.ts';
 import { readSource, type SourceRef } from '../dataset/sources.ts';
 import { hex8 } from '../dataset/zip.ts';
@@ -57,6 +57,13 @@ export async function inspectClip(arg: InspectArg): Promise<InspectResult> {
   }
 }
 
+/** A batch of inspectClip. */
+export async function inspectClips(args: InspectArg[]): Promise<InspectResult[]> {
+  const out: InspectResult[] = [];
+  for (const a of args) out.push(await inspectClip(a));
+  return out;
+}
+
 export interface ResampleArg {
   ref: SourceRef;
   toRate: number;
@@ -68,8 +75,15 @@ export type ResampleResult =
   | { ok: true; fromRate: number; frames: number; samples: Float32Array }
   | { ok: false; reason: string };
 
-/** Decode a clip and resample it to `toRate`; the samples are moved, not copied. */
-export async function resampleClip(arg: ResampleArg): Promise<ResampleResult | TransferResult<ResampleResult>> {
+/** A batch of resampleClip; the sample buffers are moved to the caller, not copied. */
+export async function resampleClips(args: ResampleArg[]): Promise<TransferResult<ResampleResult[]>> {
+  const out: ResampleResult[] = [];
+  for (const a of args) out.push(await resampleClip(a));
+  return withTransfer(out, out.flatMap((r) => (r.ok ? [r.samples.buffer as ArrayBuffer] : [])));
+}
+
+/** Decode a clip and resample it to `toRate`. */
+export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
   try {
     const src = await readSource(arg.ref);
     const crc = hex8(src.crc32);
@@ -78,7 +92,7 @@ export async function resampleClip(arg: ResampleArg): Promise<ResampleResult | T
     }
     const d = await decodeAudio(src.bytes, arg.ref.rel);
     const samples = resample(d.mono, d.sampleRate, arg.toRate);
-    return withTransfer<ResampleResult>({ ok: true, fromRate: d.sampleRate, frames: d.frames, samples }, [samples.buffer as ArrayBuffer]);
+    return { ok: true, fromRate: d.sampleRate, frames: d.frames, samples };
   } catch (err) {
     return { ok: false, reason: `${arg.ref.rel}: ${problem(err)}` };
   }
