@@ -92,11 +92,29 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
   };
 }
 
-/** A view of a pool whose tasks are all cancelled by `signal` (one per stage run). */
+/**
+ * A view of a pool whose tasks are all cancelled by `signal` (one per stage run).
+ * The stage signal gets one listener that fans out to a controller per running task:
+ * handing the stage signal itself to each of 1440 queued tasks would pile up 1440
+ * abort listeners on it (Node warns past 10).
+ */
 export function poolWithSignal(pool: ClosablePool, signal: AbortSignal): WorkerPool {
+  const live = new Set<AbortController>();
+  signal.addEventListener('abort', () => {
+    for (const c of live) c.abort(signal.reason);
+  }, { once: true });
   return {
     size: pool.size,
-    run: (module, fn, arg, transfer) => pool.runWithSignal(module, fn, arg, transfer, signal),
+    async run<T>(module: string | URL, fn: string, arg: unknown, transfer?: Transferable[]): Promise<T> {
+      signal.throwIfAborted();
+      const c = new AbortController();
+      live.add(c);
+      try {
+        return await pool.runWithSignal<T>(module, fn, arg, transfer, c.signal);
+      } finally {
+        live.delete(c);
+      }
+    },
   };
 }
 

@@ -36,13 +36,31 @@ describe('worker pool', () => {
     await expect(pool.run('relative/path.ts', 'square', 1)).rejects.toThrow(/absolute path or a file: URL/);
   });
 
+  it('runs many concurrent tasks of one stage without piling listeners on its signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const view = poolWithSignal(pool, new AbortController().signal);
+      const r = await Promise.all(Array.from({ length: 300 }, (_, i) => view.run<{ value: number }>(tasks, 'square', i)));
+      expect(r[299].value).toBe(299 * 299);
+      await new Promise((res) => setTimeout(res, 50));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+  });
+
   it('cancels tasks when the stage signal aborts', async () => {
     const ac = new AbortController();
     const view = poolWithSignal(pool, ac.signal);
     const p = view.run(tasks, 'sleep', 5000);
+    const queued = Array.from({ length: 5 }, () => view.run(tasks, 'sleep', 5000));
     setTimeout(() => ac.abort(new Error('cancelled by test')), 100);
     const t0 = Date.now();
     await expect(p).rejects.toThrow(/cancelled by test/);
+    for (const q of queued) await expect(q).rejects.toThrow(/cancelled by test/);
+    await expect(view.run(tasks, 'square', 1)).rejects.toThrow(/cancelled by test/);
     expect(Date.now() - t0).toBeLessThan(3000);
     // The pool still works afterwards.
     expect((await pool.run<{ value: number }>(tasks, 'square', 7)).value).toBe(49);
