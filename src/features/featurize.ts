@@ -35,9 +35,14 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
   const logmel = new Float32Array(n * shape.size);
   let done = 0;
   o.progress?.(0, n);
-  // two tasks per worker in flight: no worker waits for the next task, and memory
-  // (a row group of audio per task) stays bounded however large the file
+  // One task per row group (the resample stage writes 128 clips per group, so the
+  // corpus is 12 tasks). Two tasks per worker in flight: no worker waits for its next
+  // task, and memory (a row group of audio per task) stays bounded.
   const limit = pLimit(Math.max(1, o.pool.size * 2));
+  const stopOnError = (err: unknown) => {
+    limit.clearQueue(); // a failed clip fails the stage: do not start the other groups
+    throw err;
+  };
   await Promise.all(
     plan.rowGroups.map(({ start, rows }, group) => limit(async () => {
       const task: RowGroupTask = { path, group, sampleRate: plan.sampleRate, params };
@@ -49,7 +54,7 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
       }
       done += rows;
       o.progress?.(done, n);
-    })),
+    }).catch(stopOnError)),
   );
   return { ids: order.map((x) => x.id), sampleRate: plan.sampleRate, shape, logmel };
 }
