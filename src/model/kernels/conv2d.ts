@@ -74,23 +74,20 @@ function winogradConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a
 
   const tH = Math.ceil(oh / 2);
   const tW = Math.ceil(ow / 2);
-  const tiles = n * tH * tW;
   const [hp, wp] = [2 * tH + 2, 2 * tW + 2];
+  // Tiles per block: V and M of a block (16·block·(ci + co) floats) within ~256 KiB (L2).
+  const block = Math.max(4, Math.min(n * tH * tW, Math.floor(65536 / (16 * (ci + co)))));
   const out = allocF32(backend, info.outShape);
   const xp = allocF32(backend, [n, hp, wp, ci]);
   const u = allocF32(backend, [16, ci, co]);
-  const v = allocF32(backend, [16, tiles, ci]);
-  const m = allocF32(backend, [16, tiles, co]);
+  const v = allocF32(backend, [16, block, ci]);
+  const m = allocF32(backend, [16, block, co]);
   const k = simdKernels(backend);
   k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), n, h, w, ci, hp, wp,
     info.padInfo.top, info.padInfo.left);
   transformFilter(heapF32(backend), f32Offset(backend, filter), f32Offset(backend, u), ci, co);
-  k.winogradInput(byteOffset(backend, xp), byteOffset(backend, v), n, ci, tH, tW);
-  const [v0, u0, m0] = [byteOffset(backend, v), byteOffset(backend, u), byteOffset(backend, m)];
-  for (let e = 0; e < 16; e++) {
-    k.gemm(v0 + e * tiles * ci * 4, u0 + e * ci * co * 4, m0 + e * tiles * co * 4, tiles, ci, co);
-  }
-  k.winogradOutput(m0, byteOffset(backend, out), n, oh, ow, co, tH, tW);
+  k.winogradConv(byteOffset(backend, xp), byteOffset(backend, u), byteOffset(backend, out),
+    byteOffset(backend, v), byteOffset(backend, m), n, oh, ow, ci, co, tH, tW, block);
   dispose(backend, xp, u, v, m);
   return out;
 }

@@ -667,50 +667,66 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
 //   V[e, t, i] = (Bᵀ d B)[e]  for the 4x4 input patch d at padded (2ty, 2tx), channel i
 //   M[e]      = V[e] · U[e]  (GEMM over channels; U = G g Gᵀ from the filter, by the caller)
 //   out       = Aᵀ M A        the 2x2 outputs of the tile (clipped at the edges)
-// xp is the zero-padded input [n, 2·tH + 2, 2·tW + 2, ci]; ci must be a multiple of 4.
-export function winogradInput(xp: usize, v: usize, n: i32, ci: i32, tH: i32, tW: i32): void {
+// Tiles go in blocks of `block`: a block's V and M (scratch, 16·block·(ci + co) floats)
+// stay in cache between the three steps instead of round-tripping through memory.
+// xp is the zero-padded input [n, 2·tH + 2, 2·tW + 2, ci]; ci and co multiples of 4.
+export function winogradConv(
+  xp: usize, u: usize, out: usize, v: usize, m: usize, n: i32, oh: i32, ow: i32,
+  ci: i32, co: i32, tH: i32, tW: i32, block: i32,
+): void {
+  const tiles = n * tH * tW;
+  for (let t0 = 0; t0 < tiles; t0 += block) {
+    const count = min(block, tiles - t0);
+    winogradInput(xp, v, ci, tH, tW, t0, count);
+    for (let e = 0; e < 16; e++) {
+      gemm(v + (<usize>(e * count * ci) << 2), u + (<usize>(e * ci * co) << 2),
+        m + (<usize>(e * count * co) << 2), count, ci, co);
+    }
+    winogradOutput(m, out, oh, ow, co, tH, tW, t0, count);
+  }
+}
+
+// V[e, t − t0, i] for the tiles t0 .. t0 + count − 1.
+function winogradInput(xp: usize, v: usize, ci: i32, tH: i32, tW: i32, t0: i32, count: i32): void {
   const wp = 2 * tW + 2;
   const hp = 2 * tH + 2;
-  const tiles = n * tH * tW;
-  const plane = <usize>(tiles * ci) << 2; // bytes between consecutive e
+  const plane = <usize>(count * ci) << 2; // bytes between consecutive e
   const row = <usize>(wp * ci) << 2;
   const px = <usize>ci << 2;
-  let t = 0;
-  for (let b = 0; b < n; b++) {
-    for (let ty = 0; ty < tH; ty++) {
-      for (let tx = 0; tx < tW; tx++) {
-        const base = xp + (<usize>(((b * hp + 2 * ty) * wp + 2 * tx) * ci) << 2);
-        const out = v + (<usize>(t * ci) << 2);
-        for (let i = 0; i < ci; i += 4) {
-          const p = base + (<usize>i << 2);
-          // Bᵀ d: combine rows.
-          const r0 = p, r1 = p + row, r2 = p + 2 * row, r3 = p + 3 * row;
-          const t00 = f32x4.sub(v128.load(r0), v128.load(r2));
-          const t01 = f32x4.sub(v128.load(r0 + px), v128.load(r2 + px));
-          const t02 = f32x4.sub(v128.load(r0 + 2 * px), v128.load(r2 + 2 * px));
-          const t03 = f32x4.sub(v128.load(r0 + 3 * px), v128.load(r2 + 3 * px));
-          const t10 = f32x4.add(v128.load(r1), v128.load(r2));
-          const t11 = f32x4.add(v128.load(r1 + px), v128.load(r2 + px));
-          const t12 = f32x4.add(v128.load(r1 + 2 * px), v128.load(r2 + 2 * px));
-          const t13 = f32x4.add(v128.load(r1 + 3 * px), v128.load(r2 + 3 * px));
-          const t20 = f32x4.sub(v128.load(r2), v128.load(r1));
-          const t21 = f32x4.sub(v128.load(r2 + px), v128.load(r1 + px));
-          const t22 = f32x4.sub(v128.load(r2 + 2 * px), v128.load(r1 + 2 * px));
-          const t23 = f32x4.sub(v128.load(r2 + 3 * px), v128.load(r1 + 3 * px));
-          const t30 = f32x4.sub(v128.load(r1), v128.load(r3));
-          const t31 = f32x4.sub(v128.load(r1 + px), v128.load(r3 + px));
-          const t32 = f32x4.sub(v128.load(r1 + 2 * px), v128.load(r3 + 2 * px));
-          const t33 = f32x4.sub(v128.load(r1 + 3 * px), v128.load(r3 + 3 * px));
-          // (Bᵀ d) B: combine columns; e = 4·row + col.
-          const o = out + (<usize>i << 2);
-          storeRow(o, plane, 0, t00, t01, t02, t03);
-          storeRow(o, plane, 4, t10, t11, t12, t13);
-          storeRow(o, plane, 8, t20, t21, t22, t23);
-          storeRow(o, plane, 12, t30, t31, t32, t33);
-        }
-        t++;
-      }
+  let tx = t0 % tW;
+  let ty = (t0 / tW) % tH;
+  let b = t0 / (tW * tH);
+  for (let t = 0; t < count; t++) {
+    const base = xp + (<usize>(((b * hp + 2 * ty) * wp + 2 * tx) * ci) << 2);
+    const out = v + (<usize>(t * ci) << 2);
+    for (let i = 0; i < ci; i += 4) {
+      const p = base + (<usize>i << 2);
+      // Bᵀ d: combine rows.
+      const r0 = p, r1 = p + row, r2 = p + 2 * row, r3 = p + 3 * row;
+      const t00 = f32x4.sub(v128.load(r0), v128.load(r2));
+      const t01 = f32x4.sub(v128.load(r0 + px), v128.load(r2 + px));
+      const t02 = f32x4.sub(v128.load(r0 + 2 * px), v128.load(r2 + 2 * px));
+      const t03 = f32x4.sub(v128.load(r0 + 3 * px), v128.load(r2 + 3 * px));
+      const t10 = f32x4.add(v128.load(r1), v128.load(r2));
+      const t11 = f32x4.add(v128.load(r1 + px), v128.load(r2 + px));
+      const t12 = f32x4.add(v128.load(r1 + 2 * px), v128.load(r2 + 2 * px));
+      const t13 = f32x4.add(v128.load(r1 + 3 * px), v128.load(r2 + 3 * px));
+      const t20 = f32x4.sub(v128.load(r2), v128.load(r1));
+      const t21 = f32x4.sub(v128.load(r2 + px), v128.load(r1 + px));
+      const t22 = f32x4.sub(v128.load(r2 + 2 * px), v128.load(r1 + 2 * px));
+      const t23 = f32x4.sub(v128.load(r2 + 3 * px), v128.load(r1 + 3 * px));
+      const t30 = f32x4.sub(v128.load(r1), v128.load(r3));
+      const t31 = f32x4.sub(v128.load(r1 + px), v128.load(r3 + px));
+      const t32 = f32x4.sub(v128.load(r1 + 2 * px), v128.load(r3 + 2 * px));
+      const t33 = f32x4.sub(v128.load(r1 + 3 * px), v128.load(r3 + 3 * px));
+      // (Bᵀ d) B: combine columns; e = 4·row + col.
+      const o = out + (<usize>i << 2);
+      storeRow(o, plane, 0, t00, t01, t02, t03);
+      storeRow(o, plane, 4, t10, t11, t12, t13);
+      storeRow(o, plane, 8, t20, t21, t22, t23);
+      storeRow(o, plane, 12, t30, t31, t32, t33);
     }
+    if (++tx == tW) { tx = 0; if (++ty == tH) { ty = 0; b++; } }
   }
 }
 
@@ -723,43 +739,40 @@ function storeRow(o: usize, plane: usize, e0: i32, a: v128, b: v128, c: v128, d:
   v128.store(o + <usize>(e0 + 3) * plane, f32x4.sub(b, d));
 }
 
-// out[b, 2ty + r, 2tx + c, o] = (Aᵀ M[:, t, o] A)[r, c] for the rows/cols inside oh x ow.
-// co must be a multiple of 4.
-export function winogradOutput(m: usize, out: usize, n: i32, oh: i32, ow: i32, co: i32, tH: i32, tW: i32): void {
-  const tiles = n * tH * tW;
-  const plane = <usize>(tiles * co) << 2;
+// out[b, 2ty + r, 2tx + c, o] = (Aᵀ M[:, t − t0, o] A)[r, c] for the tiles t0 ..
+// t0 + count − 1, rows/cols inside oh x ow.
+function winogradOutput(m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32, tW: i32, t0: i32, count: i32): void {
+  const plane = <usize>(count * co) << 2;
   const row = <usize>(ow * co) << 2;
   const px = <usize>co << 2;
-  let t = 0;
-  for (let b = 0; b < n; b++) {
-    for (let ty = 0; ty < tH; ty++) {
-      const twoRows = 2 * ty + 1 < oh;
-      for (let tx = 0; tx < tW; tx++) {
-        const twoCols = 2 * tx + 1 < ow;
-        const src = m + (<usize>(t * co) << 2);
-        const dst = out + (<usize>(((b * oh + 2 * ty) * ow + 2 * tx) * co) << 2);
-        for (let o = 0; o < co; o += 4) {
-          const p = src + (<usize>o << 2);
-          // Aᵀ M: rows s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (each a row of 4 columns).
-          const m0 = v128.load(p), m1 = v128.load(p + plane), m2 = v128.load(p + 2 * plane), m3 = v128.load(p + 3 * plane);
-          const m4 = v128.load(p + 4 * plane), m5 = v128.load(p + 5 * plane), m6 = v128.load(p + 6 * plane), m7 = v128.load(p + 7 * plane);
-          const m8 = v128.load(p + 8 * plane), m9 = v128.load(p + 9 * plane), m10 = v128.load(p + 10 * plane), m11 = v128.load(p + 11 * plane);
-          const m12 = v128.load(p + 12 * plane), m13 = v128.load(p + 13 * plane), m14 = v128.load(p + 14 * plane), m15 = v128.load(p + 15 * plane);
-          const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
-          const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
-          const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
-          const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-          // (Aᵀ M) A: columns y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
-          const d = dst + (<usize>o << 2);
-          v128.store(d, f32x4.add(f32x4.add(s00, s01), s02));
-          if (twoCols) v128.store(d + px, f32x4.sub(f32x4.sub(s01, s02), s03));
-          if (twoRows) {
-            v128.store(d + row, f32x4.add(f32x4.add(s10, s11), s12));
-            if (twoCols) v128.store(d + row + px, f32x4.sub(f32x4.sub(s11, s12), s13));
-          }
-        }
-        t++;
+  let tx = t0 % tW;
+  let ty = (t0 / tW) % tH;
+  let b = t0 / (tW * tH);
+  for (let t = 0; t < count; t++) {
+    const twoRows = 2 * ty + 1 < oh;
+    const twoCols = 2 * tx + 1 < ow;
+    const src = m + (<usize>(t * co) << 2);
+    const dst = out + (<usize>(((b * oh + 2 * ty) * ow + 2 * tx) * co) << 2);
+    for (let o = 0; o < co; o += 4) {
+      const p = src + (<usize>o << 2);
+      // Aᵀ M: rows s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (each a row of 4 columns).
+      const m0 = v128.load(p), m1 = v128.load(p + plane), m2 = v128.load(p + 2 * plane), m3 = v128.load(p + 3 * plane);
+      const m4 = v128.load(p + 4 * plane), m5 = v128.load(p + 5 * plane), m6 = v128.load(p + 6 * plane), m7 = v128.load(p + 7 * plane);
+      const m8 = v128.load(p + 8 * plane), m9 = v128.load(p + 9 * plane), m10 = v128.load(p + 10 * plane), m11 = v128.load(p + 11 * plane);
+      const m12 = v128.load(p + 12 * plane), m13 = v128.load(p + 13 * plane), m14 = v128.load(p + 14 * plane), m15 = v128.load(p + 15 * plane);
+      const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
+      const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
+      const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
+      const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
+      // (Aᵀ M) A: columns y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
+      const d = dst + (<usize>o << 2);
+      v128.store(d, f32x4.add(f32x4.add(s00, s01), s02));
+      if (twoCols) v128.store(d + px, f32x4.sub(f32x4.sub(s01, s02), s03));
+      if (twoRows) {
+        v128.store(d + row, f32x4.add(f32x4.add(s10, s11), s12));
+        if (twoCols) v128.store(d + row + px, f32x4.sub(f32x4.sub(s11, s12), s13));
       }
     }
+    if (++tx == tW) { tx = 0; if (++ty == tH) { ty = 0; b++; } }
   }
 }

@@ -25,8 +25,8 @@ export interface SimdKernels {
     hp: number, wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number,
     scratch: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
-  winogradInput(xp: number, v: number, n: number, ci: number, tH: number, tW: number): void;
-  winogradOutput(m: number, out: number, n: number, oh: number, ow: number, co: number, tH: number, tW: number): void;
+  winogradConv(xp: number, u: number, out: number, v: number, m: number, n: number, oh: number,
+    ow: number, ci: number, co: number, tH: number, tW: number, block: number): void;
   cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
     wp: number, pt: number, pl: number): void;
 }
