@@ -101,8 +101,13 @@ describe('Conv2D on wasm (Winograd for 3x3 stride 1, stock otherwise) matches cp
       }
     }
   }
-  // Not Winograd-shaped: stock kernel.
+  // Few input channels: direct kernel (any stride/size, channel tails).
   fwd.push({ n: 2, h: 9, w: 9, ci: 3, co: 8, k: 3, s: 1, pad: 'same' });
+  fwd.push({ n: 3, h: 12, w: 19, ci: 1, co: 16, k: 3, s: 1, pad: 'same' });
+  fwd.push({ n: 2, h: 11, w: 10, ci: 2, co: 13, k: 3, s: 2, pad: 'valid' });
+  fwd.push({ n: 1, h: 7, w: 9, ci: 5, co: 20, k: 5, s: 2, pad: 'same' });
+  fwd.push({ n: 2, h: 6, w: 5, ci: 1, co: 4, k: 3, s: 1, pad: 'same' }); // co < 8: stock
+  // Not Winograd-shaped, many channels: stock kernel.
   fwd.push({ n: 2, h: 9, w: 9, ci: 8, co: 8, k: 3, s: 2, pad: 'same' });
   fwd.push({ n: 2, h: 9, w: 9, ci: 8, co: 6, k: 5, s: 1, pad: 'same' });
   fwd.push({ n: 2, h: 9, w: 9, ci: 10, co: 8, k: 3, s: 1, pad: 'valid' });

@@ -1,8 +1,10 @@
-// Conv2D and FusedConv2D for the wasm backend: stride-1 3x3 convolutions with ≥ 8 input channels (layers
-// 2-4 of the default CNN) by Winograd F(2x2, 3x3) — 16 multiplies per 2x2 outputs and
-// channel pair instead of 36 — on our SIMD kernels (simd/kernels.as.ts); everything else
-// by the stock XNNPACK kernel. Exact in real arithmetic; float32 rounding differs from
-// direct convolution by ~1e-6 relative.
+// Conv2D and FusedConv2D for the wasm backend, on our SIMD kernels (simd/kernels.as.ts):
+// - stride-1 3x3 convolutions with ≥ 8 input channels (layers 2-4 of the default CNN) by
+//   Winograd F(2x2, 3x3): 16 multiplies per 2x2 outputs and channel pair instead of 36
+//   (exact in real arithmetic; float32 rounding differs from direct convolution by ~1e-6);
+// - convolutions with < 8 input channels (the first layer) by direct register-tiled
+//   convolution;
+// - everything else by the stock XNNPACK kernel.
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -26,7 +28,8 @@ export function setWinogradConv(enabled: boolean): void {
 }
 
 export function conv2d(args: Args): TensorInfo {
-  return winogradConv(args.backend, args.inputs.x, args.inputs.filter, args.attrs) ??
+  const { backend, inputs: { x, filter }, attrs } = args;
+  return winogradConv(backend, x, filter, attrs) ?? directConv(backend, x, filter, attrs) ??
     runStockKernel('Conv2D', args);
 }
 
@@ -47,13 +50,43 @@ export function fusedConv2d(args: FusedArgs): TensorInfo {
   if ((attrs.activation !== 'linear' && attrs.activation !== 'relu') || preluActivationWeights != null || !simpleBias) {
     return runStockKernel('FusedConv2D', args);
   }
-  const out = winogradConv(backend, x, filter, attrs);
+  const out = winogradConv(backend, x, filter, attrs) ?? directConv(backend, x, filter, attrs);
   if (out == null) return runStockKernel('FusedConv2D', args);
   const k = simdKernels(backend);
   const size = out.shape.reduce((a, b) => a * b, 1);
   const o = byteOffset(backend, out);
   if (bias != null) k.biasAdd(o, byteOffset(backend, bias), o, size / co, co);
   if (attrs.activation === 'relu') k.relu(o, o, size);
+  return out;
+}
+
+/**
+ * Direct convolution on our 4-pixel x 8-channel register tiles for few input channels
+ * (the first layer: XNNPACK's GEMM then reduces over only fh·fw·Ci = 9 values and runs
+ * at half speed); null when not applicable.
+ */
+function directConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs): TensorInfo | null {
+  if (!winogradEnabled || attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') {
+    return null;
+  }
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co,
+    outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  if (ci >= 8 || co < 8 || info.dilationHeight !== 1 || info.dilationWidth !== 1 || oh <= 0 || ow <= 0) {
+    return null;
+  }
+  const hp = (oh - 1) * sh + fh;
+  const wp = (ow - 1) * sw + fw;
+  const out = allocF32(backend, info.outShape);
+  const xp = allocF32(backend, [n, hp, wp, ci]);
+  const k = simdKernels(backend);
+  k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), n, h, w, ci, hp, wp,
+    info.padInfo.top, info.padInfo.left);
+  k.convDirect(byteOffset(backend, xp), byteOffset(backend, filter), byteOffset(backend, out),
+    n, oh, ow, hp, wp, ci, co, fh, fw, sh, sw);
+  dispose(backend, xp);
   return out;
 }
 

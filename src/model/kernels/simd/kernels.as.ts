@@ -776,3 +776,88 @@ function winogradOutput(m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32
     if (++tx == tW) { tx = 0; if (++ty == tH) { ty = 0; b++; } }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Direct convolution (NHWC, any stride) for the layers Winograd does not take, notably
+// the first layer (one input channel, where XNNPACK's GEMM has a reduction of only 9):
+//   out[b, y, x, o] = Σ_{kh, kw, i} xp[b, y·sh + kh, x·sw + kw, i] · w[kh, kw, i, o]
+// xp is the zero-padded input [n, hp, wp, ci]. Tiles of 4 output pixels x 8 output
+// channels in registers; then 1 pixel x 8 for the row's tail and a scalar loop for
+// channels past the last multiple of 8.
+export function convDirect(
+  xp: usize, w: usize, out: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
+  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32,
+): void {
+  const co8 = co & ~7;
+  const ow4 = ow & ~3;
+  const pxStep = <usize>(sw * ci) << 2; // bytes between adjacent output pixels' patches
+  const rowBytes = <usize>(wp * ci) << 2;
+  const wRow = <usize>co << 2; // bytes between consecutive (kh, kw, i) filter rows
+  const outPx = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const xRow = xp + (<usize>((b * hp + y * sh) * wp * ci) << 2);
+      const outRow = out + (<usize>((b * oh + y) * ow * co) << 2);
+      for (let o = 0; o < co8; o += 8) {
+        let x = 0;
+        for (; x < ow4; x += 4) {
+          let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00;
+          let a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+          let pw = w + (<usize>o << 2);
+          for (let kh = 0; kh < fh; kh++) {
+            let px = xRow + <usize>kh * rowBytes + <usize>x * pxStep;
+            for (let q = 0; q < fw * ci; q++) {
+              const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+              const x0 = v128.load32_splat(px);
+              const x1 = v128.load32_splat(px + pxStep);
+              const x2 = v128.load32_splat(px + 2 * pxStep);
+              const x3 = v128.load32_splat(px + 3 * pxStep);
+              a00 = f32x4.add(a00, f32x4.mul(x0, w0)); a01 = f32x4.add(a01, f32x4.mul(x0, w1));
+              a10 = f32x4.add(a10, f32x4.mul(x1, w0)); a11 = f32x4.add(a11, f32x4.mul(x1, w1));
+              a20 = f32x4.add(a20, f32x4.mul(x2, w0)); a21 = f32x4.add(a21, f32x4.mul(x2, w1));
+              a30 = f32x4.add(a30, f32x4.mul(x3, w0)); a31 = f32x4.add(a31, f32x4.mul(x3, w1));
+              px += 4; // (kw, i) run contiguously within a padded row
+              pw += wRow;
+            }
+          }
+          const d = outRow + <usize>x * outPx + (<usize>o << 2);
+          v128.store(d, a00); v128.store(d, a01, 16);
+          v128.store(d + outPx, a10); v128.store(d + outPx, a11, 16);
+          v128.store(d + 2 * outPx, a20); v128.store(d + 2 * outPx, a21, 16);
+          v128.store(d + 3 * outPx, a30); v128.store(d + 3 * outPx, a31, 16);
+        }
+        for (; x < ow; x++) {
+          let a0 = f32x4.splat(0), a1 = a0;
+          let pw = w + (<usize>o << 2);
+          for (let kh = 0; kh < fh; kh++) {
+            let px = xRow + <usize>kh * rowBytes + <usize>x * pxStep;
+            for (let q = 0; q < fw * ci; q++) {
+              const s = v128.load32_splat(px);
+              a0 = f32x4.add(a0, f32x4.mul(s, v128.load(pw)));
+              a1 = f32x4.add(a1, f32x4.mul(s, v128.load(pw, 16)));
+              px += 4;
+              pw += wRow;
+            }
+          }
+          const d = outRow + <usize>x * outPx + (<usize>o << 2);
+          v128.store(d, a0); v128.store(d, a1, 16);
+        }
+      }
+      for (let o = co8; o < co; o++) {
+        for (let x = 0; x < ow; x++) {
+          let acc: f32 = 0;
+          let pw = w + (<usize>o << 2);
+          for (let kh = 0; kh < fh; kh++) {
+            let px = xRow + <usize>kh * rowBytes + <usize>x * pxStep;
+            for (let q = 0; q < fw * ci; q++) {
+              acc += load<f32>(px) * load<f32>(pw);
+              px += 4;
+              pw += wRow;
+            }
+          }
+          store<f32>(outRow + <usize>x * outPx + (<usize>o << 2), acc);
+        }
+      }
+    }
+  }
+}

@@ -27,6 +27,8 @@ export interface SimdKernels {
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
   winogradConv(xp: number, u: number, out: number, v: number, m: number, n: number, oh: number,
     ow: number, ci: number, co: number, tH: number, tW: number, block: number): void;
+  convDirect(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number,
+    wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number): void;
   cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
     wp: number, pt: number, pl: number): void;
 }
