@@ -18,15 +18,27 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
-/** Serialize an Arrow table to Parquet bytes (ZSTD, statistics on). */
+// parquet-wasm keeps footer key/value metadata in a hash map whose order changes from
+// write to write, so two or more keys would make identical tables give different bytes.
+// Several keys are therefore bundled into this one key as canonical JSON (and unbundled
+// by readParquetMetadata); a single key is stored as it is, readable by any tool.
+const BUNDLED_METADATA_KEY = 'ser-pipeline:metadata';
+
+/**
+ * Serialize an Arrow table to Parquet bytes: ZSTD, no dictionary encoding (it cost
+ * 4x the write time on float columns and made files larger), deterministic bytes.
+ */
 export function toParquetBytes(table: Table, opts: WriteOptions = {}): Uint8Array {
   const ipc = tableToIPC(table, 'stream');
   const wasmTable = pq.Table.fromIPCStream(ipc);
   let builder = new pq.WriterPropertiesBuilder()
     .setCompression(pq.Compression.ZSTD)
+    .setDictionaryEnabled(false)
     .setMaxRowGroupSize(opts.rowGroupSize ?? 1024)
     .setCreatedBy('ser-pipeline');
-  if (opts.metadata) builder = builder.setKeyValueMetadata(new Map(Object.entries(opts.metadata)));
+  const entries = Object.entries(opts.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 1) builder = builder.setKeyValueMetadata(new Map(entries));
+  if (entries.length > 1) builder = builder.setKeyValueMetadata(new Map([[BUNDLED_METADATA_KEY, JSON.stringify(Object.fromEntries(entries))]]));
   return pq.writeParquet(wasmTable, builder.build());
 }
 
@@ -82,8 +94,11 @@ export async function readParquetFile(path: string, opts: ReadOptions = {}): Pro
 export async function readParquetMetadata(path: string): Promise<Record<string, string>> {
   const bytes = await readFile(path);
   const file = pq.readSchema(bytes);
-  const md = file.metadata() as Map<string, string>;
-  return Object.fromEntries(md);
+  const md = Object.fromEntries(file.metadata() as Map<string, string>);
+  const bundled = md[BUNDLED_METADATA_KEY];
+  if (bundled === undefined) return md;
+  delete md[BUNDLED_METADATA_KEY];
+  return { ...md, ...(JSON.parse(bundled) as Record<string, string>) };
 }
 
 /**

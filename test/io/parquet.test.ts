@@ -3,7 +3,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeData, makeVector, Table, FixedSizeList, Float32, Field, Utf8, vectorFromArray, Int32 } from 'apache-arrow';
-import { fixedSizeListChunks, readParquetFile, readParquetMetadata, writeParquetFile } from '../../src/io/parquet.ts';
+import { fixedSizeListChunks, readParquetFile, readParquetMetadata, toParquetBytes, writeParquetFile } from '../../src/io/parquet.ts';
 
 function spectrogramTable(rows: number, size: number): { table: Table; flat: Float32Array } {
   const flat = new Float32Array(rows * size).map((_, i) => Math.sin(i) * 100);
@@ -33,6 +33,17 @@ describe('parquet io', () => {
     expect((await readParquetMetadata(path)).n_mels).toBe('64');
     // no temporary file left behind
     expect((await readdir(dir)).sort()).toEqual(['f.parquet']);
+  });
+
+  it('writes identical bytes for identical tables, with several metadata keys', async () => {
+    const { table } = spectrogramTable(50, 4);
+    const metadata = { b: '2', a: '1', c: JSON.stringify({ x: 1 }) };
+    const first = Buffer.from(toParquetBytes(table, { metadata }));
+    for (let i = 0; i < 10; i++) expect(Buffer.from(toParquetBytes(table, { metadata })).equals(first)).toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+    const path = join(dir, 'm.parquet');
+    await writeParquetFile(path, table, { metadata });
+    expect(await readParquetMetadata(path)).toMatchObject(metadata);
   });
 
   it('reads a subset of columns', async () => {
