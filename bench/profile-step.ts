@@ -145,6 +145,7 @@ const snake = (s: string) => {
 const summary = [
   `backend=${info.name}`, `batch=${batch}`, `step_ms=${median(wall).toFixed(1)}`,
   `step_cpu_ms=${median(cpu).toFixed(1)}`, `kernels_cpu_ms=${total.toFixed(1)}`,
+  `peak_rss_mb=${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`,
   ...rows.filter(([, e]) => e.cpu >= 1).map(([n, e]) => `${snake(n)}_ms=${e.cpu.toFixed(1)}`),
 ];
 console.log(summary.join(' '));
