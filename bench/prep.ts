@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { parse as parseYaml } from 'yaml';
 import yazl from 'yazl';
+import { decodeAudioFile } from '../src/audio/decode.ts';
+import { resample } from '../src/audio/resample.ts';
 import { discoverSources } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
 import { createWorkerPool } from '../src/pipeline/pool.ts';
@@ -164,6 +166,31 @@ function collectEntries(node: unknown): { stage: string; key: string; duration_s
   return out;
 }
 
+/**
+ * The resampler alone on one core, in this process: CPU seconds of resample() over the
+ * first `n` WAV clips (decoded beforehand), as × realtime; plus WAV decode ms per clip.
+ */
+async function oneCore(wavDir: string, n = 120): Promise<{ resampleX: number; decodeMs: number }> {
+  const found = await discoverSources(wavDir);
+  const files = found.sources.slice(0, n).flatMap((s) => (s.kind === 'file' ? [s.path] : []));
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const clips = [];
+  for (const f of files.slice(0, 10)) resample((await decodeAudioFile(f)).mono, 48000, 16000); // warm-up
+  let c = cpu();
+  for (const f of files) clips.push(await decodeAudioFile(f));
+  const decodeS = cpu() - c;
+  let audio = 0;
+  c = cpu();
+  for (const d of clips) {
+    resample(d.mono, d.sampleRate, 16000);
+    audio += d.frames / d.sampleRate;
+  }
+  return { resampleX: audio / (cpu() - c), decodeMs: (decodeS / files.length) * 1000 };
+}
+
 function describeRun(r: RunResult, stages: string[]): string {
   const total = stages.reduce((s, st) => s + (r.stages[st] ?? 0), 0);
   const per = stages.map((s) => `${s} ${fmt(r.stages[s] ?? NaN)} s`).join(', ');
@@ -194,6 +221,9 @@ async function main(): Promise<void> {
   if (wantZip) runs.push(['zip', await zipCopy(wavDir)]);
   if (flacs.length) runs.push(['flac', data]);
 
+  const core = await oneCore(wavDir);
+  console.log(`one core: resample() ${core.resampleX.toFixed(0)}× realtime (CPU time), WAV decode ${core.decodeMs.toFixed(2)} ms per clip`);
+
   const results: RunResult[] = [];
   for (const [label, path] of runs) {
     console.log(`timing ${stages.join(' → ')} on ${label} input (${relative(REPO, path) || path})…`);
@@ -217,7 +247,7 @@ async function main(): Promise<void> {
     ...Object.fromEntries(stages.map((s) => [`${s}_s`, fmt(wav.stages[s] ?? NaN)])),
     ...(wav.resampleComputeS !== undefined ? { resample_compute_s: fmt(wav.resampleComputeS), resample_write_s: fmt(wav.resampleWriteS!) } : {}),
     total_s: fmt(ours), ...(wav.cpuS !== undefined ? { run_cpu_s: fmt(wav.cpuS) } : {}), realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
-    ref_s: fmt(refS), speedup: (refS / ours).toFixed(2),
+    ref_s: fmt(refS), speedup: (refS / ours).toFixed(2), resampler_rt_1core: core.resampleX.toFixed(0),
   };
   for (const r of results.slice(1)) {
     for (const s of stages) kv[`${r.label}_${s}_s`] = fmt(r.stages[s] ?? NaN);
