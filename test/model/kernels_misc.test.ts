@@ -138,3 +138,29 @@ describe('elementwise kernels on wasm match cpu', () => {
     expect(Array.from(out!.data)).toEqual(Array.from(spec([10], 25).data));
   });
 });
+
+describe('ReLU gradient (one-pass SerReluGrad on wasm, original formula elsewhere)', () => {
+  beforeAll(backendsReady);
+
+  it.each([[7], [4, 5, 3], [2, 9, 11, 16]])('shape %j, incl. NaN/±0/±Inf inputs, matches cpu exactly', async (...shape) => {
+    const x = spec(shape, 51);
+    x.data[0] = NaN; x.data[1] = 0; x.data[2] = -0; x.data[3] = -Infinity; x.data[4] = Infinity;
+    const { runOn } = await import('./kernel_harness.ts');
+    const fn = (t: tf.Tensor, r: tf.Tensor) => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.relu(u), r)))(t);
+    const [ref] = await runOn('cpu', [x, spec(shape, 52)], (t, r) => fn(t!, r!));
+    const [got] = await runOn('wasm', [x, spec(shape, 52)], (t, r) => fn(t!, r!));
+    const canon = (d: Float32Array) => Array.from(d, (v) => String(v === 0 ? 0 : v));
+    expect(canon(got!.data)).toEqual(canon(ref!.data));
+  });
+
+  it('is the kernel the wasm backend runs for ReLU gradients', async () => {
+    tf.setBackend('wasm');
+    const x = spec([3, 4], 53);
+    const profile = await tf.profile(() => {
+      const t = tf.tensor(x.data, x.shape);
+      tf.grad((u: tf.Tensor) => tf.sum(tf.relu(u)))(t);
+    });
+    expect(profile.kernelNames).toContain('SerReluGrad');
+    expect(profile.kernelNames).not.toContain('Step');
+  });
+});

@@ -9,6 +9,7 @@ import { sumConfig } from './sum.ts';
 import { batchMatMulConfig } from './batch_mat_mul.ts';
 import { elementwiseConfigs } from './elementwise.ts';
 import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
+import { installReluGradient, reluGradConfig } from './relu_grad.ts';
 import { saveStockKernel } from './stock.ts';
 
 /** Our kernels, in registration order. */
@@ -21,6 +22,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   sumConfig,
   batchMatMulConfig,
   ...elementwiseConfigs,
+  reluGradConfig,
 ];
 
 const registered = new Set<KernelConfig>();
@@ -50,5 +52,6 @@ export function registerWasmKernels(only?: readonly string[]): string[] {
     tf.registerKernel(config);
     registered.add(config);
   }
+  if (registered.has(reluGradConfig)) installReluGradient();
   return [...registered].map((c) => c.kernelName);
 }

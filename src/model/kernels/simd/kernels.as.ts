@@ -861,3 +861,25 @@ export function convDirect(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// ReLU gradient in one pass: out = dy · step(x), step(x) = x > 0 ? 1 : 0 (NaN stays NaN),
+// i.e. exactly what tfjs computes as mul(dy, cast(step(x))) in three passes.
+export function reluGrad(dy: usize, x: usize, out: usize, n: i32): void {
+  const n4 = n & ~3;
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const s = v128.bitselect(v, v128.bitselect(one, zero, f32x4.gt(v, zero)), f32x4.ne(v, v));
+    v128.store(out + o, f32x4.mul(v128.load(dy + o), s));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const s: f32 = v != v ? v : v > 0 ? 1 : 0;
+    store<f32>(out + o, load<f32>(dy + o) * s);
+  }
+}

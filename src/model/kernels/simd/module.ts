@@ -29,6 +29,7 @@ export interface SimdKernels {
     ow: number, ci: number, co: number, tH: number, tW: number, block: number): void;
   convDirect(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number,
     wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number): void;
+  reluGrad(dy: number, x: number, out: number, n: number): void;
   cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
     wp: number, pt: number, pl: number): void;
 }
