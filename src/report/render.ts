@@ -157,7 +157,17 @@ details { margin: .4rem 0; } pre { background: #f7f7f7; padding: .6rem; overflow
 @media print { details { display: block; } .svg-wrap svg { max-width: 100%; } }
 `;
 
-export async function renderReport(input: ReportInput): Promise<string> {
+/**
+ * A section added by another module (e.g. the experiments comparison, src/report/compare.ts):
+ * shown first in <main> and in the navigation. `html` is a complete <section id="…">.
+ */
+export interface ExtraSection {
+  id: string;
+  title: string;
+  html: string;
+}
+
+export async function renderReport(input: ReportInput, extraSections: readonly ExtraSection[] = []): Promise<string> {
   const m = input.metrics;
   const charts = {
     headline: await figure(headlineChart(m)),
@@ -172,6 +182,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const confused = m.confused_pairs.map((p): Cell[] => [`${p.true} → ${p.pred}`, p.count, pct(p.rate)]);
   const intensity = Object.entries(m.per_intensity).map(([k, s]): Cell[] => [k, s.n, fmt(s.accuracy), fmt(s.macro_f1), fmt(s.uar)]);
   const sections: [string, string][] = [
+    ...extraSections.map((x): [string, string] => [x.id, x.title]),
     ['summary', 'Run summary'], ['headline', 'Headline metrics'], ['confusion', 'Confusion matrix'], ['per-class', 'Per class'],
     ['training', 'Training'], ['bias', 'Gender bias'], ['calibration', 'Calibration'], ['actors', 'Per actor'], ['inputs', 'Inputs'], ['raw', 'metrics.json'],
   ];
@@ -191,6 +202,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
 ${protocolWarning(input)}
 </header>
 <main>
+${extraSections.map((x) => x.html).join('\n')}
 ${summarySection(input)}
 <section id="headline"><h2>Headline metrics</h2>
 <p>Pooled over every test clip; fold spread is the mean ± standard deviation (population, ddof = 0) of the per-fold scores.</p>
