@@ -8,10 +8,9 @@
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, byteOffset, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
+import { allocF32, byteOffset, dispose } from './wasm_heap.ts';
 import { simdKernels } from './simd/module.ts';
 import { useSparse } from './sparsity.ts';
-import { im2colTransposed } from './im2col.ts';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -44,10 +43,6 @@ export function conv2dBackpropFilter(args: {
   }
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const dW = allocF32(backend, filterShape);
-  if (strategy === 'gemm') {
-    filterGradByGemm(backend, x, dy, dW, info);
-    return dW;
-  }
   // x zero-padded so that every tap of every output pixel lies inside it.
   const hp = (outHeight - 1) * sh + fh;
   const wp = (outWidth - 1) * sw + fw;
@@ -75,37 +70,6 @@ export function conv2dBackpropFilter(args: {
   }
   dispose(backend, xp);
   return dW;
-}
-
-/**
- * The alternative: dW[fh·fw·Ci x Co] = colsT[fh·fw·Ci x N·Ho·Wo] · dy[N·Ho·Wo x Co] with an
- * im2col written in the transposed layout, through XNNPACK's GEMM (the only layout the
- * backend sends there). Kept for comparison (bench/profile-step.ts).
- */
-function filterGradByGemm(
-  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dW: TensorInfo, info: backend_util.Conv2DInfo,
-): void {
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  const cols = info.batchSize * info.outHeight * info.outWidth;
-  if (cols === 0) {
-    heapF32(backend).fill(0, f32Offset(backend, dW), f32Offset(backend, dW) + rows * info.outChannels);
-    return;
-  }
-  const colsT = allocF32(backend, [rows, cols]);
-  im2colTransposed(backend, x, colsT, {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, fh: info.filterHeight, fw: info.filterWidth,
-    strideH: info.strideHeight, strideW: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
-  });
-  matMulInto(backend, colsT, dy, dW, rows, cols, info.outChannels);
-  dispose(backend, colsT);
-}
-
-/** 'simd' (default): our direct kernel; 'gemm': im2col + XNNPACK GEMM. */
-let strategy: 'simd' | 'gemm' = 'simd';
-export function setConvFilterGradStrategy(s: 'simd' | 'gemm'): void {
-  strategy = s;
 }
 
 export const conv2dBackpropFilterConfig: KernelConfig = {
