@@ -1,17 +1,16 @@
-// BatchMatMul for the wasm backend: the stock kernel sends only untransposed, unbatched
-// products to XNNPACK and computes transposed ones (every Dense-layer gradient) in a
-// scalar loop ~14x slower. We either run aᵀ·b on our SIMD kernel (the filter-gradient
-// kernel as a 1x1 "convolution" over the shared rows), or transpose operand(s) into
-// scratch with a cheap blocked copy and take the XNNPACK path. Batched: stock kernel.
+// BatchMatMul for the wasm backend on our blocked 4x8 register-tile GEMM (simd/), for
+// unbatched float32 products. The stock kernel sends only untransposed products to
+// XNNPACK — which repacks b column by column on every call, costing more than the product
+// for a Dense layer's 32-row batch — and runs transposed ones (every Dense-layer
+// gradient) in a scalar loop ~14x slower. We transpose operands into scratch with a
+// blocked copy, or compute the transposed product, whichever moves fewer floats.
+// Batched products: the stock kernel.
 import { broadcast_util, util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, byteOffset, dispose, f32Offset, heapF32, matMulInto } from './wasm_heap.ts';
+import { allocF32, byteOffset, dispose, f32Offset, heapF32 } from './wasm_heap.ts';
 import { simdKernels } from './simd/module.ts';
 import { runStockKernel } from './stock.ts';
-
-/** Below this many output rows, XNNPACK's per-call packing of b dominates its GEMM. */
-const XNNPACK_MIN_ROWS = 256;
 
 type Args = {
   inputs: { a: TensorInfo; b: TensorInfo }; backend: BackendWasm;
@@ -42,45 +41,24 @@ export function batchMatMul(args: Args): TensorInfo {
     heapF32(backend).fill(0, f32Offset(backend, out), f32Offset(backend, out) + m * n);
     return out;
   }
-  if (!transposeB && (transposeA || m < XNNPACK_MIN_ROWS)) {
-    // out = aᵀ·b summed over the rows of a and b, with our register-tiled kernel: no
-    // packing of b (XNNPACK repacks a new b on every call, column by column, which costs
-    // more than the product itself when a has few rows, e.g. a Dense layer's batch).
-    let aT = a;
-    if (!transposeA) {
-      aT = allocF32(backend, [k, m]);
-      simdKernels(backend).transpose2d(byteOffset(backend, a), byteOffset(backend, aT), m, k);
-    }
-    simdKernels(backend).convFilterGrad(byteOffset(backend, aT), byteOffset(backend, b),
-      byteOffset(backend, out), 1, 1, k, 1, k, m, n, 1, 1, 1, 1);
-    if (aT !== a) dispose(backend, aT);
-    return out;
+  const direct = (transposeA ? m * k : 0) + (transposeB ? k * n : 0);
+  const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n;
+  if (swapped < direct) {
+    // out = (op(b)ᵀ · op(a)ᵀ)ᵀ when that moves fewer floats (e.g. a Dense layer's dx).
+    const outT = allocF32(backend, [n, m]);
+    product(backend, b, a, outT, n, k, m, !transposeB, !transposeA);
+    simdKernels(backend).transpose2d(byteOffset(backend, outT), byteOffset(backend, out), n, m);
+    dispose(backend, outT);
+  } else {
+    product(backend, a, b, out, m, k, n, transposeA, transposeB);
   }
-  if (transposeA || transposeB) {
-    const direct = productCost(m, k, n, transposeA, transposeB);
-    const swapped = productCost(n, k, m, !transposeB, !transposeA) + m * n;
-    if (swapped < direct) {
-      // out = (bᵀ·aᵀ)ᵀ: lets the big operand be XNNPACK's A in its natural layout.
-      const outT = allocF32(backend, [n, m]);
-      product(backend, b, a, outT, n, k, m, !transposeB, !transposeA);
-      simdKernels(backend).transpose2d(byteOffset(backend, outT), byteOffset(backend, out), n, m);
-      dispose(backend, outT);
-      return out;
-    }
-  }
-  product(backend, a, b, out, m, k, n, transposeA, transposeB);
   return out;
 }
 
 /**
- * Work besides the GEMM itself: floats transposed into scratch plus floats of B that
- * XNNPACK packs (it repacks B on every call for a new B tensor).
+ * out[m x n] = op(a)·op(b) on our GEMM kernel, op transposing (into scratch) when asked:
+ * a is [m x k], or [k x m] when ta; b is [k x n], or [n x k] when tb.
  */
-function productCost(m: number, k: number, n: number, ta: boolean, tb: boolean): number {
-  return (ta ? m * k : 0) + (tb ? k * n : 0) + k * n;
-}
-
-/** out[m x n] = op(a)·op(b) where op transposes when asked; a is [m x k] or [k x m]. */
 function product(
   backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo,
   m: number, k: number, n: number, ta: boolean, tb: boolean,
@@ -99,7 +77,7 @@ function product(
     scratch.push(b2);
     simd.transpose2d(byteOffset(backend, b), byteOffset(backend, b2), n, k);
   }
-  matMulInto(backend, a2, b2, out, m, k, n);
+  simd.gemm(byteOffset(backend, a2), byteOffset(backend, b2), byteOffset(backend, out), m, k, n);
   dispose(backend, ...scratch);
 }
 

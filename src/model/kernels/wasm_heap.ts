@@ -64,16 +64,13 @@ export function dispose(backend: BackendWasm, ...ts: TensorInfo[]): void {
   for (const t of ts) backend.disposeData(t.dataId);
 }
 
-type MatMulFn = (
-  aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array,
-  bRank: number, transposeA: number, transposeB: number, outId: number) => void;
 type Conv2DFn = (
   xId: number, batch: number, inH: number, inW: number, filterId: number, fh: number,
   fw: number, padTop: number, padRight: number, padBottom: number, padLeft: number,
   isSamePad: number, dilH: number, dilW: number, strideH: number, strideW: number,
   inC: number, outC: number, outId: number) => void;
 
-interface Exports { batchMatMul: MatMulFn; conv2d: Conv2DFn }
+interface Exports { conv2d: Conv2DFn }
 const exportsByBackend = new WeakMap<BackendWasm, Exports>();
 
 function exportsOf(backend: BackendWasm): Exports {
@@ -82,33 +79,12 @@ function exportsOf(backend: BackendWasm): Exports {
     const m = wasmModule(backend);
     const n = 'number';
     e = {
-      batchMatMul: m.cwrap('BatchMatMul', null,
-        [n, 'array', n, n, 'array', n, n, n, n]) as unknown as MatMulFn,
       conv2d: m.cwrap('Conv2D', null,
         [n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n]) as unknown as Conv2DFn,
     };
     exportsByBackend.set(backend, e);
   }
   return e;
-}
-
-function shapeBytes(shape: number[]): Uint8Array {
-  return new Uint8Array(new Int32Array(shape).buffer);
-}
-
-/**
- * out[M x N] = a[M x K] · b[K x N], all row-major, through XNNPACK's fully-connected
- * operator (the backend's fast path: no transposes, batch 1). `out` may have any shape
- * with M*N elements. XNNPACK caches the packed `b` keyed on its tensor id until `b` is
- * disposed, so `b` must not be modified in place after the call.
- */
-export function matMulInto(
-  backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo,
-  m: number, k: number, n: number,
-): void {
-  exportsOf(backend).batchMatMul(
-    tensorId(backend, a), shapeBytes([1, m, k]), 3,
-    tensorId(backend, b), shapeBytes([1, k, n]), 3, 0, 0, tensorId(backend, out));
 }
 
 export interface ConvGeometry {
