@@ -48,11 +48,18 @@ export default defineStage({
     const rows: ManifestRow[] = [];
     const todo: { labels: RavdessLabels; ref: SourceRef }[] = [];
     const firstSource = new Map<string, string>();
+    // dataset.actors (a subset, e.g. for a quick smoke experiment): other actors' clips are left out entirely.
+    const actorSet = params.actors ? new Set(params.actors) : null;
+    let otherActors = 0;
     for (const ref of found.sources) {
       const parsed = parseRavdessName(ref.rel);
       const stem = ref.rel.slice(ref.rel.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
       if (!parsed.ok) {
         rows.push(rejectedRow(stem, ref.rel, parsed.reason));
+        continue;
+      }
+      if (actorSet && !actorSet.has(parsed.labels.actor)) {
+        otherActors++;
         continue;
       }
       const first = firstSource.get(parsed.labels.id);
@@ -75,7 +82,8 @@ export default defineStage({
     const [ok, modified, rejected, unreadable] = ['ok', 'modified', 'rejected', 'unreadable'].map(by);
     const silent = rows.filter((r) => r.flags.split(',').includes('silent'));
     const present = new Set(rows.filter((r) => r.status !== 'rejected').map((r) => r.id));
-    const missing = [...table.keys()].filter((id) => !present.has(id));
+    const missing = [...table.keys()].filter((id) => !present.has(id) && (!actorSet || actorSet.has(Number(id.slice(-2)))));
+    if (actorSet) ctx.log(`dataset.actors = [${params.actors!.join(', ')}]: left out ${otherActors} clip(s) of other actors`);
     const seconds = rows.reduce((s, r) => s + (USABLE.includes(r.status) ? r.duration_s ?? 0 : 0), 0);
     ctx.log(`${rows.length} file(s): ${ok.length} ok, ${modified.length} modified, ${rejected.length} rejected, ${unreadable.length} unreadable` +
       `${silent.length ? `, ${silent.length} silent (flagged)` : ''}; ${(seconds / 60).toFixed(1)} min of usable audio; ` +
@@ -85,8 +93,9 @@ export default defineStage({
     if (rejected.some((r) => !r.labels)) {
       ctx.log('  files whose names are not RAVDESS names carry no emotion labels, so they cannot be used for training; `ser predict` classifies any clip');
     }
-    if (missing.length && missing.length < OFFICIAL_CLIP_COUNT) {
-      ctx.log(`${missing.length} of the ${OFFICIAL_CLIP_COUNT} official clips are not in this dataset (e.g. ${missing.slice(0, 3).join(', ')})`);
+    const officialCount = actorSet ? [...table.keys()].filter((id) => actorSet.has(Number(id.slice(-2)))).length : OFFICIAL_CLIP_COUNT;
+    if (missing.length && missing.length < officialCount) {
+      ctx.log(`${missing.length} of the ${officialCount} official clips${actorSet ? ' of these actors' : ''} are not in this dataset (e.g. ${missing.slice(0, 3).join(', ')})`);
     }
 
     if (params.verify === 'strict' && modified.length + unreadable.length > 0) {
@@ -98,14 +107,15 @@ export default defineStage({
     }
     if (ok.length + modified.length === 0) {
       throw new Error(`no usable RAVDESS clip in ${params.path}: ${rows.length} audio file(s) found, none decodes with a RAVDESS name` +
-        (rows.length ? ` (first: ${rows[0].source}: ${rows[0].reason})` : '') + `\n${whereToPutData(absPath, ctx.root, params)}`);
+        (rows.length ? ` (first: ${rows[0].source}: ${rows[0].reason})` : '') +
+        (otherActors ? `; dataset.actors = [${params.actors!.join(', ')}] left out ${otherActors} clip(s) of other actors` : '') + `\n${whereToPutData(absPath, ctx.root, params)}`);
     }
 
     await writeParquetFile(join(ctx.outDir, 'manifest.parquet'), manifestTable(rows));
     const notOk = rows.filter((r) => r.status !== 'ok' || r.flags).map((r) => ({ id: r.id, source: r.source, status: r.status, reason: r.reason, flags: r.flags }));
     await writeFile(join(ctx.outDir, 'rejected.json'), JSON.stringify({ files: notOk, missing }, null, 1) + '\n');
     await writeFile(join(ctx.outDir, 'dataset.json'), JSON.stringify({
-      path: params.path, layout: found.layout, files: rows.length, skipped: found.skipped,
+      path: params.path, layout: found.layout, files: rows.length, skipped: found.skipped, ...(params.actors ? { actors: params.actors } : {}),
     }, null, 1) + '\n');
   },
 });

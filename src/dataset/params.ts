@@ -12,6 +12,8 @@ export interface DatasetParams {
   verify: VerifyPolicy;
   url: string;
   md5: string;
+  /** Only these actors' clips (e.g. a quick subset for a smoke run); null = all. */
+  actors: number[] | null;
 }
 
 export function parseDatasetParams(value: ParamValue | undefined): DatasetParams {
@@ -31,5 +33,9 @@ export function parseDatasetParams(value: ParamValue | undefined): DatasetParams
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new Error(`param dataset.url must be an http(s) URL, got ${JSON.stringify(url)}`);
   const md5 = v.md5 ?? RAVDESS_ZIP.md5;
   if (typeof md5 !== 'string' || !/^[0-9a-fA-F]{32}$/.test(md5)) throw new Error(`param dataset.md5 must be 32 hex digits, got ${JSON.stringify(md5)}`);
-  return { path, download, verify, url, md5: md5.toLowerCase() };
+  const actors = v.actors ?? null;
+  if (actors !== null && (!Array.isArray(actors) || actors.length === 0 || actors.some((a) => !Number.isInteger(a) || (a as number) < 1 || (a as number) > 24) || new Set(actors).size !== actors.length)) {
+    throw new Error(`param dataset.actors must be null (all actors) or a non-empty list of distinct actor numbers 1..24, e.g. [1, 2, 3, 4], got ${JSON.stringify(actors)}`);
+  }
+  return { path, download, verify, url, md5: md5.toLowerCase(), actors: actors === null ? null : [...(actors as number[])].sort((a, b) => a - b) };
 }

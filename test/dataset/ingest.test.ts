@@ -19,8 +19,8 @@ afterAll(() => destroySharedPool());
 const GOOD = ['03-01-01-01-01-01-01', '03-01-05-02-01-01-01', '03-01-03-01-02-02-02', '03-01-02-01-01-01-03'];
 const clips = Object.fromEntries(GOOD.map((id) => [id, clip(id, id === '03-01-05-02-01-01-01' ? 2 : 1)]));
 
-async function runIngest(path: string, verify = 'warn', root?: string) {
-  const ctx = await createTestContext({ stage: 'ingest', params: { dataset: { path, download: false, verify } }, declared: ['dataset'], root });
+async function runIngest(path: string, verify = 'warn', root?: string, extra: Record<string, unknown> = {}) {
+  const ctx = await createTestContext({ stage: 'ingest', params: { dataset: { path, download: false, verify, ...extra } as never }, declared: ['dataset'], root });
   await ingest.run(ctx);
   const table = await readParquetFile(join(ctx.outDir, 'manifest.parquet'));
   const rows = table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
@@ -167,6 +167,21 @@ describe('ingest stage', () => {
   it('a missing dataset path says where to put the data', async () => {
     const root = await mkdtemp(join(tmpdir(), 'ingest-none-'));
     await expect(runIngest('data/raw/ravdess', 'warn', root)).rejects.toThrow(/RAVDESS is not at data\/raw\/ravdess[\s\S]*Audio_Speech_Actors_01-24\.zip/);
+  });
+
+  it('dataset.actors keeps only those actors\' clips (missing clips counted among them); a bad list is refused', async () => {
+    const path = await messyFolder();
+    const all = await runIngest(path);
+    const { rows, rejected, dataset, ctx } = await runIngest(path, 'warn', undefined, { actors: [2, 1] });
+    const kept = all.rows.filter((r) => r.actor === null || r.actor === 1 || r.actor === 2);
+    expect(rows.map((r) => [r.id, r.status])).toEqual(kept.map((r) => [r.id, r.status])); // unlabelled files still listed as rejected
+    expect(rows.some((r) => r.actor === 3)).toBe(false);
+    expect(rejected.missing.length).toBe(120 - 5); // 60 official clips per actor; 5 of actors 1-2 are present
+    expect(dataset.actors).toEqual([1, 2]);
+    expect(all.dataset.actors).toBeUndefined(); // default outputs unchanged
+    expect(ctx.logs.join('\n')).toMatch(/dataset\.actors = \[1, 2\]: left out 5 clip\(s\) of other actors/);
+    await expect(runIngest(path, 'warn', undefined, { actors: [0, 25] })).rejects.toThrow(/dataset\.actors must be null \(all actors\) or a non-empty list of distinct actor numbers 1\.\.24/);
+    await expect(runIngest(path, 'warn', undefined, { actors: [24] })).rejects.toThrow(/dataset\.actors = \[24\] left out \d+ clip\(s\) of other actors/);
   });
 
   it('reads only the params it declares', async () => {
