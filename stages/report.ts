@@ -26,6 +26,7 @@ export default defineStage({
       .filter(([stage]) => !['evaluate', 'train', 'ingest'].includes(stage))
       .flatMap(([, list]) => list);
     const input = await gatherReportInput({ evaluate, train, ingest: ctx.inputs.ingest?.[0], others }, parsed.data.title);
+    input.run.params.report = parsed.data; // this stage's own params (not in any upstream marker)
     const html = await renderReport(input);
     await writeFile(join(ctx.outDir, 'report.html'), html);
     const m = input.metrics;

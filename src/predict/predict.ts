@@ -5,7 +5,7 @@
 // ensemble), or one fold's model with --fold.
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { decodeAudioFile } from '../audio/decode.ts';
 import { resample } from '../audio/resample.ts';
 import { readLock } from '../pipeline/lock.ts';
@@ -71,7 +71,8 @@ export function disposeEnsemble(e: Ensemble): void {
   for (const m of e.models) m.model.dispose();
 }
 
-export type InputEntry = { file: string } | { path: string; error: string };
+/** A file to predict (`display` keeps the form the user typed, e.g. ../data/x.wav) or an argument that failed. */
+export type InputEntry = { file: string; display: string } | { path: string; error: string };
 
 /** Expand folders (recursively, sorted) into their audio files, keeping argument order; files are kept as given. */
 export async function collectInputs(args: readonly string[], cwd: string): Promise<InputEntry[]> {
@@ -95,12 +96,12 @@ export async function collectInputs(args: readonly string[], cwd: string): Promi
       continue;
     }
     if (!isDir) {
-      out.push({ file: p });
+      out.push({ file: p, display: a });
       continue;
     }
     const found = await walk(p);
     if (found.length === 0) out.push({ path: a, error: `no ${AUDIO_EXTENSIONS.join('/')} files in this folder` });
-    for (const f of found) out.push({ file: f });
+    for (const f of found) out.push({ file: f, display: join(a, relative(p, f)) });
   }
   return out;
 }
@@ -137,10 +138,10 @@ export async function predictFile(file: string, ens: Ensemble): Promise<Predicti
 }
 
 /** A fixed-width table: file, top emotion, confidence, windows, then every class in %. */
-export function formatTable(preds: readonly Prediction[], labels: readonly string[], displayName: (f: string) => string): string {
+export function formatTable(preds: readonly Prediction[], labels: readonly string[]): string {
   const pct = (x: number) => (x * 100).toFixed(1);
   const head = ['file', 'emotion', 'conf %', 'win', ...labels];
-  const rows = preds.map((p) => [displayName(p.file), p.emotion, pct(p.confidence), String(p.windows), ...labels.map((l) => pct(p.probabilities[l]))]);
+  const rows = preds.map((p) => [p.file, p.emotion, pct(p.confidence), String(p.windows), ...labels.map((l) => pct(p.probabilities[l]))]);
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((c, j) => (j < 2 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');

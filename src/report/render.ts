@@ -151,7 +151,7 @@ table.data caption { text-align: left; font-size: .8rem; color: #555; padding-bo
 table.data th, table.data td { border: 1px solid #ddd; padding: .15rem .45rem; text-align: left; }
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data th[scope=col] { background: #f3f5f7; text-align: center; } table.data th[scope=row] { text-align: left; font-weight: 500; }
-table.params td, table.keys td { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
+table.params td, table.keys td, table.params td.num, table.keys td.num { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; white-space: normal; }
 ul.findings li { margin: .2rem 0; } code { background: #f3f5f7; padding: 0 .25rem; border-radius: 3px; }
 details { margin: .4rem 0; } pre { background: #f7f7f7; padding: .6rem; overflow-x: auto; font-size: .75rem; max-height: 30rem; }
 @media print { details { display: block; } .svg-wrap svg { max-width: 100%; } }

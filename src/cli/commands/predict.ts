@@ -1,4 +1,3 @@
-import { relative, sep } from 'node:path';
 import type { Prediction } from '../../predict/predict.ts';
 import { defineCommand, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -51,7 +50,6 @@ export default defineCommand({
     const { loadModel } = await import('../../model/io.ts');
     const ensemble = await p.loadEnsemble(refs, loadModel, fold);
     const inputs = await p.collectInputs(positionals, io.cwd);
-    const display = (f: string) => (f.startsWith(io.cwd + sep) ? relative(io.cwd, f) : f);
     type Result = ({ file: string; ok: true } & Omit<Prediction, 'file'>) | { file: string; ok: false; error: string };
     const results: Result[] = [];
     const ok: Prediction[] = [];
@@ -68,15 +66,15 @@ export default defineCommand({
           fail(input.path, input.error);
           continue;
         }
-        const f = input.file;
+        const { file: f, display } = input;
         try {
-          const r = await p.predictFile(f, ensemble);
+          const r = { ...(await p.predictFile(f, ensemble)), file: display };
           ok.push(r);
-          results.push({ ...r, file: display(f), ok: true });
+          results.push({ ...r, ok: true });
         } catch (err) {
           // One line per bad file; decode errors already name the file, so drop that prefix.
           const msg = (err as Error).message.split('\n')[0];
-          fail(display(f), msg.startsWith(`${f}: `) ? msg.slice(f.length + 2) : msg);
+          fail(display, msg.startsWith(`${f}: `) ? msg.slice(f.length + 2) : msg);
         }
       }
     } finally {
@@ -86,7 +84,7 @@ export default defineCommand({
     if (values.json) {
       io.stdout.write(JSON.stringify({ folds, labels: ensemble.labels, results }, null, 2) + '\n');
     } else {
-      if (ok.length) io.stdout.write(p.formatTable(ok, ensemble.labels, display) + '\n');
+      if (ok.length) io.stdout.write(p.formatTable(ok, ensemble.labels) + '\n');
       io.stdout.write(`${ok.length} predicted, ${failed} failed; model: ${folds.length > 1 ? `ensemble of folds ${folds.join(', ')}` : `fold ${folds[0]}`}\n`);
     }
     return failed > 0 ? 1 : 0;
