@@ -119,3 +119,43 @@ predict: $(DEPS_STAMP)
 	$(SER) predict $(FILE) $(PREDICT_ARGS)
 
 # ---- exp (experiments helper adds its targets below) ---------------------------------
+
+# make exp NAME=<name> [SET="k=v …"] [STAGE=<stage>] [DATA=<folder>]   ser exp run (README, "Experiments and CI")
+# make exp-show                     experiments × headline metrics, changed params, shared artifacts
+# make exp-diff A=<a> B=<b> [FAIL_IF="accuracy < -0.02"]                ser exp diff a b
+# make exp-smoke [DATA=<ravdess>]   the CI smoke experiment on a small real subset, diffed against
+#                                   metrics/baseline.json with the gate below; exit 1 on a regression
+# make exp-baseline [DATA=<ravdess>]  rerun the smoke experiment and rewrite metrics/baseline.json
+NAME ?=
+A ?=
+B ?=
+FAIL_IF ?=
+SMOKE_DATA = $(if $(DATA),$(DATA),../shared/datasets/ravdess)
+# The smoke experiment: 12 actors (ingest keeps 720 clips), speaker fold 0 only (test actors
+# 1-4, validation 5-8, training 9-12), a few epochs; deterministic for a given backend.
+SMOKE_SET := dataset.actors=[1,2,3,4,5,6,7,8,9,10,11,12] split.folds=[0]
+# The gate (README, "Experiments and CI", explains the threshold).
+SMOKE_FAIL_IF := accuracy < -0.05, macro_f1 < -0.05
+SMOKE_RUN = $(SER) exp run ci-smoke --force --set 'dataset.path=$(SMOKE_DATA)' $(foreach s,$(SMOKE_SET),--set '$(s)')
+
+.PHONY: exp exp-show exp-diff exp-smoke exp-baseline
+exp: $(DEPS_STAMP)
+	@test -n "$(NAME)" || { echo 'usage: make exp NAME=<name> [SET="k=v …"] [STAGE=<stage>] [DATA=<folder>]' >&2; exit 2; }
+	$(SER) exp run $(NAME) $(SET_ARGS) $(if $(STAGE),--stage $(STAGE)) $(JOBS_ARGS)
+
+exp-show: $(DEPS_STAMP)
+	$(SER) exp show
+
+exp-diff: $(DEPS_STAMP)
+	@test -n "$(A)" -a -n "$(B)" || { echo 'usage: make exp-diff A=<a> B=<b> [FAIL_IF="accuracy < -0.02"]' >&2; exit 2; }
+	$(SER) exp diff $(A) $(B) $(if $(FAIL_IF),--fail-if "$(FAIL_IF)")
+
+exp-smoke: $(DEPS_STAMP)
+	@test -f metrics/baseline.json || { echo "exp-smoke: metrics/baseline.json is missing; create it with make exp-baseline" >&2; exit 2; }
+	$(SMOKE_RUN)
+	@if [ -n "$$GITHUB_STEP_SUMMARY" ]; then $(SER) exp diff --baseline metrics/baseline.json ci-smoke --md --fail-if "$(SMOKE_FAIL_IF)" >> "$$GITHUB_STEP_SUMMARY" || true; fi
+	$(SER) exp diff --baseline metrics/baseline.json ci-smoke --fail-if "$(SMOKE_FAIL_IF)"
+
+exp-baseline: $(DEPS_STAMP)
+	$(SMOKE_RUN)
+	$(SER) exp export ci-smoke --out metrics/baseline.json
