@@ -4,6 +4,7 @@
 //                                 [--kernels Name1,Name2]   (subset of our wasm kernels)
 //                                 [--sparse 0.4]  (0: dense conv-gradient kernels only)
 //                                 [--winograd 1]  (0: stock XNNPACK forward convolutions)
+//                                 [--fused-ops]   (conv+bias+ReLU as one op, see kernels/ops.ts)
 // Last line: key=value summary: step_ms / step_cpu_ms = median wall / CPU time of a step,
 // <kernel>_ms = CPU time per step in that kernel.
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/model/backend.ts';
 import { setSparseGradThreshold } from '../src/model/kernels/sparsity.ts';
 import { setWinogradConv } from '../src/model/kernels/conv2d.ts';
+import { convBiasRelu } from '../src/model/kernels/ops.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +24,8 @@ const { values: opts } = parseArgs({
     sparse: { type: 'string' },
     // 0: every Conv2D on the stock XNNPACK kernel (no Winograd).
     winograd: { type: 'string' },
+    // Forward written with convBiasRelu (src/model/kernels/ops.ts) instead of model.apply.
+    'fused-ops': { type: 'boolean', default: false },
   },
 });
 const batch = Number(opts.batch);
@@ -58,9 +62,34 @@ const x = tf.randomNormal([batch, H, W, 1], 0, 1, 'float32', 1);
 const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % CLASSES), 'int32');
 const y = tf.oneHot(labels, CLASSES).toFloat();
 
+// The same network with each Conv2D+ReLU as one convBiasRelu op (first layer: no input
+// gradient), on the model's own variables.
+function fusedForward(input: tf.Tensor4D): tf.Tensor {
+  let h: tf.Tensor = input;
+  let conv = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const [kernel, bias] = layer.getWeights(true).map((w) => w as tf.Tensor);
+    if (cls === 'Conv2D') {
+      h = convBiasRelu(h as tf.Tensor4D, kernel as tf.Tensor4D, bias as tf.Tensor1D, { pad: 'same', inputGradient: conv++ > 0 });
+    } else if (cls === 'MaxPooling2D') {
+      h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+    } else if (cls === 'Flatten') {
+      h = tf.reshape(h, [h.shape[0]!, -1]);
+    } else if (cls === 'Dense') {
+      const relu = (layer.getConfig() as { activation: string }).activation === 'relu';
+      h = tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel as tf.Tensor2D, bias, activation: relu ? 'relu' : 'linear' });
+    } else if (cls === 'Dropout') {
+      h = tf.dropout(h, 0.3);
+    }
+  }
+  return h;
+}
+
 function step(): number {
   const loss = tf.tidy(() => optimizer.minimize(() =>
-    tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true)!);
+    tf.losses.softmaxCrossEntropy(y, opts['fused-ops'] ? fusedForward(x as tf.Tensor4D)
+      : model.apply(x, { training: true }) as tf.Tensor), true)!);
   const value = loss.dataSync()[0]!;
   loss.dispose();
   return value;

@@ -29,8 +29,8 @@ export function setWinogradConv(enabled: boolean): void {
 
 export function conv2d(args: Args): TensorInfo {
   const { backend, inputs: { x, filter }, attrs } = args;
-  return winogradConv(backend, x, filter, attrs) ?? directConv(backend, x, filter, attrs) ??
-    runStockKernel('Conv2D', args);
+  return winogradConv(backend, x, filter, attrs, null, false) ??
+    directConv(backend, x, filter, attrs, null, false) ?? runStockKernel('Conv2D', args);
 }
 
 type FusedArgs = {
@@ -40,8 +40,8 @@ type FusedArgs = {
 };
 
 /**
- * FusedConv2D (conv + bias + activation: inference, and training layers without an
- * activation, e.g. before BatchNorm): Winograd, then bias and ReLU in place.
+ * FusedConv2D (conv + bias + activation: inference, convBiasRelu in training, and layers
+ * without activation, e.g. before BatchNorm): bias and ReLU applied as outputs are written.
  */
 export function fusedConv2d(args: FusedArgs): TensorInfo {
   const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
@@ -50,14 +50,9 @@ export function fusedConv2d(args: FusedArgs): TensorInfo {
   if ((attrs.activation !== 'linear' && attrs.activation !== 'relu') || preluActivationWeights != null || !simpleBias) {
     return runStockKernel('FusedConv2D', args);
   }
-  const out = winogradConv(backend, x, filter, attrs) ?? directConv(backend, x, filter, attrs);
-  if (out == null) return runStockKernel('FusedConv2D', args);
-  const k = simdKernels(backend);
-  const size = out.shape.reduce((a, b) => a * b, 1);
-  const o = byteOffset(backend, out);
-  if (bias != null) k.biasAdd(o, byteOffset(backend, bias), o, size / co, co);
-  if (attrs.activation === 'relu') k.relu(o, o, size);
-  return out;
+  const relu = attrs.activation === 'relu';
+  return winogradConv(backend, x, filter, attrs, bias ?? null, relu) ??
+    directConv(backend, x, filter, attrs, bias ?? null, relu) ?? runStockKernel('FusedConv2D', args);
 }
 
 /**
@@ -65,7 +60,9 @@ export function fusedConv2d(args: FusedArgs): TensorInfo {
  * (the first layer: XNNPACK's GEMM then reduces over only fh·fw·Ci = 9 values and runs
  * at half speed); null when not applicable.
  */
-function directConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs): TensorInfo | null {
+function directConv(
+  backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs, bias: TensorInfo | null, relu: boolean,
+): TensorInfo | null {
   if (!winogradEnabled || attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') {
     return null;
   }
@@ -85,13 +82,15 @@ function directConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, att
   k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), n, h, w, ci, hp, wp,
     info.padInfo.top, info.padInfo.left);
   k.convDirect(byteOffset(backend, xp), byteOffset(backend, filter), byteOffset(backend, out),
-    n, oh, ow, hp, wp, ci, co, fh, fw, sh, sw);
+    n, oh, ow, hp, wp, ci, co, fh, fw, sh, sw, bias == null ? 0 : byteOffset(backend, bias), relu ? 1 : 0);
   dispose(backend, xp);
   return out;
 }
 
 /** The Winograd convolution, or null when the shape is not one it handles. */
-function winogradConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs): TensorInfo | null {
+function winogradConv(
+  backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs, bias: TensorInfo | null, relu: boolean,
+): TensorInfo | null {
   if (!winogradEnabled || attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') {
     return null;
   }
@@ -120,7 +119,8 @@ function winogradConv(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a
     info.padInfo.top, info.padInfo.left);
   transformFilter(heapF32(backend), f32Offset(backend, filter), f32Offset(backend, u), ci, co);
   k.winogradConv(byteOffset(backend, xp), byteOffset(backend, u), byteOffset(backend, out),
-    byteOffset(backend, v), byteOffset(backend, m), n, oh, ow, ci, co, tH, tW, block);
+    byteOffset(backend, v), byteOffset(backend, m), n, oh, ow, ci, co, tH, tW, block,
+    bias == null ? 0 : byteOffset(backend, bias), relu ? 1 : 0);
   dispose(backend, xp, u, v, m);
   return out;
 }

@@ -669,10 +669,11 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
 //   out       = Aᵀ M A        the 2x2 outputs of the tile (clipped at the edges)
 // Tiles go in blocks of `block`: a block's V and M (scratch, 16·block·(ci + co) floats)
 // stay in cache between the three steps instead of round-tripping through memory.
+// bias (a [co] vector; 0 = none) and ReLU are applied as the outputs are written.
 // xp is the zero-padded input [n, 2·tH + 2, 2·tW + 2, ci]; ci and co multiples of 4.
 export function winogradConv(
   xp: usize, u: usize, out: usize, v: usize, m: usize, n: i32, oh: i32, ow: i32,
-  ci: i32, co: i32, tH: i32, tW: i32, block: i32,
+  ci: i32, co: i32, tH: i32, tW: i32, block: i32, bias: usize, relu: bool,
 ): void {
   const tiles = n * tH * tW;
   for (let t0 = 0; t0 < tiles; t0 += block) {
@@ -682,7 +683,7 @@ export function winogradConv(
       gemm(v + (<usize>(e * count * ci) << 2), u + (<usize>(e * ci * co) << 2),
         m + (<usize>(e * count * co) << 2), count, ci, co);
     }
-    winogradOutput(m, out, oh, ow, co, tH, tW, t0, count);
+    winogradOutput(m, out, oh, ow, co, tH, tW, t0, count, bias, relu);
   }
 }
 
@@ -741,7 +742,11 @@ function storeRow(o: usize, plane: usize, e0: i32, a: v128, b: v128, c: v128, d:
 
 // out[b, 2ty + r, 2tx + c, o] = (Aᵀ M[:, t − t0, o] A)[r, c] for the tiles t0 ..
 // t0 + count − 1, rows/cols inside oh x ow.
-function winogradOutput(m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32, tW: i32, t0: i32, count: i32): void {
+function winogradOutput(
+  m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32, tW: i32, t0: i32, count: i32,
+  bias: usize, relu: bool,
+): void {
+  const zero = f32x4.splat(0);
   const plane = <usize>(count * co) << 2;
   const row = <usize>(ow * co) << 2;
   const px = <usize>co << 2;
@@ -764,13 +769,22 @@ function winogradOutput(m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32
       const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
       const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
       const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-      // (Aᵀ M) A: columns y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
+      // (Aᵀ M) A: columns y0 = s0 + s1 + s2, y1 = s1 − s2 − s3; then bias and ReLU.
+      const bv = bias != 0 ? v128.load(bias + (<usize>o << 2)) : zero;
+      let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), bv);
+      let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), bv);
+      let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), bv);
+      let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), bv);
+      if (relu) {
+        y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero);
+        y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero);
+      }
       const d = dst + (<usize>o << 2);
-      v128.store(d, f32x4.add(f32x4.add(s00, s01), s02));
-      if (twoCols) v128.store(d + px, f32x4.sub(f32x4.sub(s01, s02), s03));
+      v128.store(d, y00);
+      if (twoCols) v128.store(d + px, y01);
       if (twoRows) {
-        v128.store(d + row, f32x4.add(f32x4.add(s10, s11), s12));
-        if (twoCols) v128.store(d + row + px, f32x4.sub(f32x4.sub(s11, s12), s13));
+        v128.store(d + row, y10);
+        if (twoCols) v128.store(d + row + px, y11);
       }
     }
     if (++tx == tW) { tx = 0; if (++ty == tH) { ty = 0; b++; } }
@@ -783,11 +797,12 @@ function winogradOutput(m: usize, out: usize, oh: i32, ow: i32, co: i32, tH: i32
 //   out[b, y, x, o] = Σ_{kh, kw, i} xp[b, y·sh + kh, x·sw + kw, i] · w[kh, kw, i, o]
 // xp is the zero-padded input [n, hp, wp, ci]. Tiles of 4 output pixels x 8 output
 // channels in registers; then 1 pixel x 8 for the row's tail and a scalar loop for
-// channels past the last multiple of 8.
+// channels past the last multiple of 8. bias ([co]; 0 = none) and ReLU as outputs are written.
 export function convDirect(
   xp: usize, w: usize, out: usize, n: i32, oh: i32, ow: i32, hp: i32, wp: i32,
-  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32,
+  ci: i32, co: i32, fh: i32, fw: i32, sh: i32, sw: i32, bias: usize, relu: bool,
 ): void {
+  const zero = f32x4.splat(0);
   const co8 = co & ~7;
   const ow4 = ow & ~3;
   const pxStep = <usize>(sw * ci) << 2; // bytes between adjacent output pixels' patches
@@ -820,6 +835,15 @@ export function convDirect(
               pw += wRow;
             }
           }
+          if (bias != 0) {
+            const b0 = v128.load(bias + (<usize>o << 2)), b1 = v128.load(bias + (<usize>o << 2), 16);
+            a00 = f32x4.add(a00, b0); a01 = f32x4.add(a01, b1); a10 = f32x4.add(a10, b0); a11 = f32x4.add(a11, b1);
+            a20 = f32x4.add(a20, b0); a21 = f32x4.add(a21, b1); a30 = f32x4.add(a30, b0); a31 = f32x4.add(a31, b1);
+          }
+          if (relu) {
+            a00 = f32x4.max(a00, zero); a01 = f32x4.max(a01, zero); a10 = f32x4.max(a10, zero); a11 = f32x4.max(a11, zero);
+            a20 = f32x4.max(a20, zero); a21 = f32x4.max(a21, zero); a30 = f32x4.max(a30, zero); a31 = f32x4.max(a31, zero);
+          }
           const d = outRow + <usize>x * outPx + (<usize>o << 2);
           v128.store(d, a00); v128.store(d, a01, 16);
           v128.store(d + outPx, a10); v128.store(d + outPx, a11, 16);
@@ -839,6 +863,11 @@ export function convDirect(
               pw += wRow;
             }
           }
+          if (bias != 0) {
+            a0 = f32x4.add(a0, v128.load(bias + (<usize>o << 2)));
+            a1 = f32x4.add(a1, v128.load(bias + (<usize>o << 2), 16));
+          }
+          if (relu) { a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); }
           const d = outRow + <usize>x * outPx + (<usize>o << 2);
           v128.store(d, a0); v128.store(d, a1, 16);
         }
@@ -855,6 +884,8 @@ export function convDirect(
               pw += wRow;
             }
           }
+          if (bias != 0) acc += load<f32>(bias + (<usize>o << 2));
+          if (relu && acc < 0) acc = 0;
           store<f32>(outRow + <usize>x * outPx + (<usize>o << 2), acc);
         }
       }

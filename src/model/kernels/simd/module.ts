@@ -26,9 +26,11 @@ export interface SimdKernels {
     scratch: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
   winogradConv(xp: number, u: number, out: number, v: number, m: number, n: number, oh: number,
-    ow: number, ci: number, co: number, tH: number, tW: number, block: number): void;
+    ow: number, ci: number, co: number, tH: number, tW: number, block: number, bias: number,
+    relu: number): void;
   convDirect(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number,
-    wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number): void;
+    wp: number, ci: number, co: number, fh: number, fw: number, sh: number, sw: number,
+    bias: number, relu: number): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
   cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
     wp: number, pt: number, pl: number): void;
