@@ -32,7 +32,7 @@ export interface Side {
 export async function experimentSide(root: string, name: string): Promise<Side> {
   const r = await loadExperiment(root, name);
   if (!r.metrics) {
-    const last = r.stages[r.stages.length - 1]?.stage ?? 'nothing';
+    const last = r.targets.length ? r.targets.join(', ') : (r.stages[r.stages.length - 1]?.stage ?? 'nothing');
     throw new ExperimentError(`experiment '${name}' has no metrics: it ran up to '${last}', not through evaluate (rerun it with \`npx ser exp run ${name} --force …\` without --stage)`);
   }
   const { clips, note } = await experimentClips(root, r);

@@ -159,7 +159,7 @@ export function renderList(records: readonly ExperimentRecord[]): string {
   if (!records.length) return 'no experiments yet';
   return textTable(
     ['experiment', 'created', 'commit', 'up to', 'accuracy', 'changed params'],
-    records.map((r) => [r.name, r.created_at.replace('T', ' ').replace('Z', ''), shortCommit(r.git), r.stages[r.stages.length - 1]?.stage ?? '—', f3(r.metrics?.accuracy), r.params_changed.map(changeText).join(', ') || '(defaults)']),
+    records.map((r) => [r.name, r.created_at.replace('T', ' ').replace('Z', ''), shortCommit(r.git), r.targets.length ? r.targets.join(',') : (r.stages[r.stages.length - 1]?.stage ?? '—'), f3(r.metrics?.accuracy), r.params_changed.map(changeText).join(', ') || '(defaults)']),
   );
 }
 

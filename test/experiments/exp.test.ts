@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcnemarP } from '../../src/experiments/stats.ts';
 import { destroySharedPool } from '../../src/pipeline/pool.ts';
+import { ser as serChild } from '../pipeline/helpers.ts';
 import { makeExpWorkspace, removeExpWorkspaces, ser } from './helpers.ts';
 
 let ws: string;
@@ -122,6 +123,20 @@ describe('ser exp run', () => {
     expect(d.stdout).toMatch(/0 ran, 6 reused from the cache/);
     expect((await record(w, 'defaults')).stages.every((s: { outcome: string }) => s.outcome === 'fresh')).toBe(true);
     expect((await ser(w, ['status'])).stdout).not.toMatch(/stale/);
+  });
+});
+
+describe('ser exp through bin/ser.mjs (engine bundle + tsx-loaded command)', () => {
+  it('usage and pipeline.yaml errors exit 2 with the message; list works', async () => {
+    const bad = await serChild(ws, ['exp', 'bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^ser exp: unknown subcommand 'bogus'[\s\S]*usage: ser exp <run\|show\|list\|diff\|export\|rm>/);
+    const yaml = await serChild(ws, ['exp', 'run', 'y', '--set', 'a=[']);
+    expect(yaml.code).toBe(2);
+    expect(yaml.stderr).toMatch(/--set: a: value '\[' is not valid YAML/);
+    const list = await serChild(ws, ['exp', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^base\s/m);
   });
 });
 

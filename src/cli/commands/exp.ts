@@ -33,29 +33,54 @@ export default defineCommand({
   summary: 'experiments: run variants with --set, show and diff them (significance, --fail-if gate)',
   usage: USAGE,
   async run(args, io) {
-    const [sub, ...rest] = args;
-    switch (sub) {
-      case 'run':
-        return expRun(rest, io);
-      case 'show':
-        return expShow(rest, io);
-      case 'list':
-      case 'ls':
-        return expList(rest, io);
-      case 'diff':
-        return expDiff(rest, io);
-      case 'export':
-        return expExport(rest, io);
-      case 'rm':
-      case 'remove':
-        return expRm(rest, io);
-      case undefined:
-        throw new UsageError('give a subcommand: run, show, list, diff, export or rm');
-      default:
-        throw new UsageError(`unknown subcommand '${sub}' (expected run, show, list, diff, export or rm)`);
-    }
+    return cliErrors(io, 'exp', USAGE, () => dispatch(args, io));
   },
 });
+
+/**
+ * Usage and pipeline.yaml errors → message + exit 2 here, not in main(): when bin/ser.mjs
+ * runs the engine from its bundle, this file's UsageError / PipelineConfigError are other
+ * class instances than main()'s, so its instanceof checks would miss them (exit 1, no usage).
+ */
+export async function cliErrors(io: CommandIO, name: string, usage: string, f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`ser ${name}: ${err.message}\n\nusage: ${usage}\n`);
+      return 2;
+    }
+    if (err instanceof Error && err.name === 'PipelineConfigError') {
+      io.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function dispatch(args: string[], io: CommandIO): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'run':
+      return expRun(rest, io);
+    case 'show':
+      return expShow(rest, io);
+    case 'list':
+    case 'ls':
+      return expList(rest, io);
+    case 'diff':
+      return expDiff(rest, io);
+    case 'export':
+      return expExport(rest, io);
+    case 'rm':
+    case 'remove':
+      return expRm(rest, io);
+    case undefined:
+      throw new UsageError('give a subcommand: run, show, list, diff, export or rm');
+    default:
+      throw new UsageError(`unknown subcommand '${sub}' (expected run, show, list, diff, export or rm)`);
+  }
+}
 
 async function root(io: CommandIO): Promise<string> {
   const { findRoot } = await import('../../pipeline/config.ts');
