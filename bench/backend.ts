@@ -6,7 +6,9 @@
 // Usage: npx tsx bench/backend.ts [--clips 1152] [--batch 32] [--threads N]
 //          [--modes wasm2,wasm1,torch,cpu,tensorflow] [--cpu-steps 2] [--profile]
 // Modes: wasm1 = wasm on this thread; wasm2 = wasm data-parallel on N worker threads
-// (default: all cores); cpu = pure-JS backend, a few steps only, epoch EXTRAPOLATED;
+// (default: all cores); wasmT = wasm on this thread with the THREADED SIMD build (XNNPACK
+// threadpool of N threads; prepareWasmThreads), run in a child process since that build
+// must be the first wasm initialised in a process; cpu = pure-JS backend, a few steps only, epoch EXTRAPOLATED;
 // tensorflow = tfjs-node when it loads; torch = bench/torch_epoch.py.
 // --profile also runs bench/profile-step.ts (per-kernel time of one shard-sized step).
 // Last line: ours_s_per_epoch=… reference_s_per_epoch=… ratio=… wasm1_s_per_epoch=…
@@ -20,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/model/backend.ts';
 import { buildModel } from '../src/model/network.ts';
+import { prepareWasmThreads } from '../src/model/train/wasm-threads.ts';
 import { trainModel, type TrainResult } from '../src/model/train/trainer.ts';
 import { createRng } from '../src/util/rng.ts';
 
@@ -29,7 +32,7 @@ const { values: opts } = parseArgs({
     clips: { type: 'string', default: '1152' },
     batch: { type: 'string', default: '32' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
-    modes: { type: 'string', default: 'wasm2,wasm1,torch,cpu,tensorflow' },
+    modes: { type: 'string', default: 'wasm2,wasm1,wasmT,torch,cpu,tensorflow' },
     'cpu-steps': { type: 'string', default: '2' },
     reference: { type: 'string', default: path.join(root, '..', 'shared', 'reference', 'anchor_results.json') },
     profile: { type: 'boolean', default: false },
@@ -78,7 +81,12 @@ log(`bench-backend: ${clips} clips ${H}x${W}, batch ${batch} (${stepsPerEpoch} s
 async function runTfjs(mode: string): Promise<void> {
   const backend = mode === 'cpu' ? 'cpu' : mode === 'tensorflow' ? 'tensorflow' : 'wasm';
   try {
-    await initBackend(backend, { log: () => {} });
+    const restore = mode === 'wasmT-child' ? prepareWasmThreads(threads) : () => {};
+    try {
+      await initBackend(backend, { log: () => {} });
+    } finally {
+      restore();
+    }
   } catch (err) {
     results.set(mode, { sPerEpoch: null, sPerStep: null, note: `unavailable: ${(err as Error).message.split('\n')[0]}` });
     log(`${mode}: unavailable (${(err as Error).message.split('\n')[0]})`);
@@ -110,6 +118,21 @@ async function runTfjs(mode: string): Promise<void> {
   model.dispose();
 }
 
+function runThreadedChild(): void {
+  const p = spawnSync('npx', ['tsx', fileURLToPath(import.meta.url), '--modes', 'wasmT-child', '--clips', String(clips),
+    '--batch', String(batch), '--threads', String(threads)], { encoding: 'utf8', cwd: root });
+  const line = (p.stdout ?? '').split('\n').find((l) => l.startsWith('wasmT-child:'));
+  if (p.status !== 0 || line == null) {
+    const why = (p.stderr || `exit ${p.status}`).trim().split('\n').slice(-1)[0];
+    results.set('wasmT', { sPerEpoch: null, sPerStep: null, note: `failed: ${why}` });
+    log(`wasmT: failed (${why})`);
+    return;
+  }
+  const kv = Object.fromEntries(line.split(' ').filter((t) => t.includes('=')).map((t) => t.split('=') as [string, string]));
+  results.set('wasmT', { sPerEpoch: Number(kv.s_per_epoch), sPerStep: Number(kv.s_per_step), cpuSPerEpoch: Number(kv.cpu_s_per_epoch), note: line });
+  log(line.replace('wasmT-child:', 'wasmT:'));
+}
+
 function runTorch(): void {
   const py = '/usr/bin/python3';
   const script = path.join(root, 'bench', 'torch_epoch.py');
@@ -128,10 +151,11 @@ function runTorch(): void {
 
 for (const mode of modes) {
   if (mode === 'torch') runTorch();
-  else if (['wasm1', 'wasm2', 'cpu', 'tensorflow'].includes(mode)) {
+  else if (mode === 'wasmT') runThreadedChild();
+  else if (['wasm1', 'wasm2', 'wasmT-child', 'cpu', 'tensorflow'].includes(mode)) {
     if (mode === 'cpu' && cpuSteps <= 0) continue;
     await runTfjs(mode);
-  } else throw new Error(`bench-backend: unknown mode '${mode}' (wasm1, wasm2, cpu, tensorflow, torch)`);
+  } else throw new Error(`bench-backend: unknown mode '${mode}' (wasm1, wasm2, wasmT, cpu, tensorflow, torch)`);
 }
 
 if (opts.profile) {
@@ -161,14 +185,18 @@ console.log([
   `ratio=${ours != null && reference != null ? fmt(ours / reference, 2) : 'NA'}`,
   `wasm1_s_per_epoch=${fmt(results.get('wasm1')?.sPerEpoch)}`,
   `wasm2_s_per_epoch=${fmt(results.get('wasm2')?.sPerEpoch)}`,
+  `wasmT_s_per_epoch=${fmt(results.get('wasmT')?.sPerEpoch)}`,
   `cpu_s_per_step=${fmt(results.get('cpu')?.sPerStep)}`,
   `torch_s_per_epoch=${fmt(torch)}`,
   `peak_rss_mb=${peakRssMb.toFixed(0)}`,
   `ratio_vs_torch_same_run=${ours != null && torch != null ? fmt(ours / torch, 2) : 'NA'}`,
   `wasm1_cpu_s_per_epoch=${fmt(results.get('wasm1')?.cpuSPerEpoch)}`,
   `wasm2_cpu_s_per_epoch=${fmt(results.get('wasm2')?.cpuSPerEpoch)}`,
+  `wasmT_cpu_s_per_epoch=${fmt(results.get('wasmT')?.cpuSPerEpoch)}`,
   `torch_cpu_s_per_epoch=${fmt(results.get('torch')?.cpuSPerEpoch)}`,
   `wasm2_threads=${threads}`,
   `clips=${clips}`,
   `load_avg=${os.loadavg()[0]!.toFixed(2)}`,
 ].join(' '));
+// The threaded wasm build can keep a process alive after its work (see wasm-threads.ts).
+if (modes.includes('wasmT-child')) process.exit(0);

@@ -33,7 +33,10 @@ let enabledThreads = 0;
 /**
  * Make the next wasm backend initialisation in this realm use the threaded SIMD binary
  * with `threads` XNNPACK threads (>= 2). Returns a restore function to call once
- * `tf.setBackend('wasm')` has resolved (it undoes the temporary global patches).
+ * `tf.setBackend('wasm')` has resolved: it undoes the temporary global patches and
+ * unrefs the pool's workers. Even so, a process that used the threaded build does not
+ * always exit by itself when its work is done (a MessagePort stays referenced; not
+ * tracked down): end such programs with process.exit().
  */
 export function prepareWasmThreads(threads: number): () => void {
   if (!Number.isInteger(threads) || threads < 2) {
@@ -79,6 +82,17 @@ export function prepareWasmThreads(threads: number): () => void {
     return workerPath;
   };
   os.cpus = () => { const c = realCpus(); return [...c, ...c]; };
+  // Pthread workers run only Emscripten's plain-JS worker script: they need none of this
+  // process's flags (tsx's --import would load a TypeScript loader into each of the 8).
+  // Emscripten reads worker_threads.Worker while the module initialises: swap it until then.
+  const threadsModule = require('node:worker_threads') as typeof import('node:worker_threads');
+  const RealWorker = threadsModule.Worker;
+  class PlainWorker extends RealWorker {
+    constructor(file: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
+      super(file, { ...options, execArgv: [] });
+    }
+  }
+  threadsModule.Worker = PlainWorker;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
   enabledThreads = threads;
@@ -86,6 +100,17 @@ export function prepareWasmThreads(threads: number): () => void {
     globalThis.Blob = RealBlob;
     URL.createObjectURL = realCreateObjectURL;
     os.cpus = realCpus;
+    threadsModule.Worker = RealWorker;
+    // XNNPACK's pool threads run for the life of the backend and Emscripten ref()s their
+    // workers, which would keep Node from exiting when the program is done.
+    // A thread may start after this point (ref() on start), so ref() becomes a no-op.
+    type NodeWorker = { ref(): void; unref(): void };
+    const backend = tf.findBackend('wasm') as unknown as { wasm?: { PThread?: { runningWorkers?: NodeWorker[]; unusedWorkers?: NodeWorker[] } } } | null;
+    const pthread = backend?.wasm?.PThread;
+    for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) {
+      w.ref = () => {};
+      w.unref();
+    }
   };
 }
 
