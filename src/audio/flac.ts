@@ -7,7 +7,7 @@
 // decoded length must equal the STREAMINFO total (a truncated file otherwise decodes
 // "fine", minus its tail), and decoder errors fail the file instead of being logged.
 import { createHash } from 'node:crypto';
-import { FLACDecoder, type FLACDecodedAudio } from '@wasm-audio-decoders/flac';
+import type { FLACDecoder, FLACDecodedAudio } from '@wasm-audio-decoders/flac';
 import { AudioDecodeError } from './errors.ts';
 import { splitFlacFrames } from './flac-frames.ts';
 import type { DecodeOptions, DecodedAudio } from './types.ts';
@@ -52,6 +52,8 @@ function dropDecoder(): void {
 /** One decoder per thread, reused: instantiating the wasm costs more than a short clip. */
 async function getDecoder(): Promise<FLACDecoder> {
   if (!decoder) {
+    // Loaded on the first FLAC file: a thread that only reads WAV never pays for it.
+    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
     decoder = new FLACDecoder();
     await decoder.ready;
   }

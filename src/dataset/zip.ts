@@ -9,7 +9,7 @@
 // CRC-32; we do).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 
 /** One file in a zip, located well enough for a worker to read it without yauzl. */
 export interface ZipEntryRef {
@@ -29,9 +29,11 @@ export interface ZipEntryRef {
 
 /** All file entries of a zip (directories left out), in central-directory order. */
 export async function listZip(path: string): Promise<ZipEntryRef[]> {
+  // yauzl is loaded here, not at the top: the worker threads only use readZipEntry.
+  const { default: yauzlLib } = await import('yauzl');
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true });
+    zip = await yauzlLib.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true });
   } catch (err) {
     throw new Error(`${path} is not a readable zip archive: ${(err as Error).message}`);
   }

@@ -1,12 +1,14 @@
 // The worker-thread pool shared by every running stage (piscina), sized to the cores.
 // Stages call ctx.pool.run(new URL('../src/x/tasks.ts', import.meta.url), 'fn', arg):
-// the worker imports that module (TypeScript through tsx) and calls its export.
+// the worker imports that module once and calls its export.
 //
 // Worker threads do not inherit the parent's module loader hooks (neither the CLI's
-// tsx registration nor vitest's transformer), and on Node 20 a worker's
-// `execArgv: ['--import', 'tsx']` does not reach its imports either; so the worker
-// entry (pool-worker.mjs, plain JS) registers tsx itself before importing any task
-// module. That works the same from the CLI, from vitest and from any working directory.
+// tsx registration nor vitest's transformer). So a TypeScript task module goes to the
+// workers as a plain-JS esbuild bundle that the main thread keeps up to date
+// (pool-bundle.ts; starting a worker through tsx cost 0.8–1.7 CPU-s); without one, the
+// worker entry (pool-worker.mjs) registers tsx itself. That works the same from the
+// CLI, from vitest and from any working directory. The threads start with the pool and
+// serve every stage of a run.
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
@@ -14,9 +16,12 @@ import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import type { Transferable, WorkerPool } from './types.ts';
 import { enginePath } from './paths.ts';
+import { taskBundle } from './pool-bundle.ts';
 
 interface PoolTask {
   module: string; // file: URL
+  /** file: URL of a plain-JS bundle of `module`, when there is one. */
+  bundle?: string;
   fn: string;
   arg: unknown;
 }
@@ -69,7 +74,8 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
     return piscina;
   };
   const runWithSignal = async <T>(module: string | URL, fn: string, arg: unknown, transfer: Transferable[] | undefined, signal: AbortSignal | undefined): Promise<T> => {
-    const task: PoolTask = { module: moduleUrl(module), fn, arg };
+    const url = moduleUrl(module);
+    const task: PoolTask = { module: url, bundle: await taskBundle(url), fn, arg };
     signal?.throwIfAborted();
     try {
       return (await get().run(task, { transferList: transfer as never, signal: signal ?? null })) as T;
