@@ -4,6 +4,7 @@
 // table → manifest.parquet (the single source of labels), no audio stored.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { cpuSeconds } from '../src/audio/cpu.ts';
 import { poolMap } from '../src/audio/pool-map.ts';
 import type { InspectArg, InspectResult } from '../src/audio/tasks.ts';
 import { ensureDataset, whereToPutData } from '../src/dataset/ensure.ts';
@@ -34,6 +35,7 @@ export default defineStage({
     const params = parseDatasetParams(ctx.params.dataset);
     const absPath = resolve(ctx.root, params.path);
     const t0 = performance.now();
+    const cpu0 = cpuSeconds();
     let found;
     try {
       found = await discoverSources(absPath);
@@ -87,7 +89,7 @@ export default defineStage({
     const seconds = rows.reduce((s, r) => s + (USABLE.includes(r.status) ? r.duration_s ?? 0 : 0), 0);
     ctx.log(`${rows.length} file(s): ${ok.length} ok, ${modified.length} modified, ${rejected.length} rejected, ${unreadable.length} unreadable` +
       `${silent.length ? `, ${silent.length} silent (flagged)` : ''}; ${(seconds / 60).toFixed(1)} min of usable audio; ` +
-      `verify=${params.verify}; ${((performance.now() - t0) / 1000).toFixed(2)} s on ${ctx.pool.size} threads`);
+      `verify=${params.verify}; ${((performance.now() - t0) / 1000).toFixed(2)} s on ${ctx.pool.size} threads, CPU ${(cpuSeconds() - cpu0).toFixed(2)} s`);
     for (const r of [...modified, ...unreadable, ...rejected].slice(0, MAX_LISTED)) ctx.log(`  ${r.status}: ${r.source}: ${r.reason}`);
     if (modified.length + unreadable.length + rejected.length > MAX_LISTED) ctx.log(`  … (all in rejected.json)`);
     if (rejected.some((r) => !r.labels)) {

@@ -1,17 +1,20 @@
 // resample: every clip ingest accepted (status ok or modified) decoded again from the
 // dataset and resampled to audio.sample_rate on the worker pool → audio.parquet
-// (full clip length, mono float32). Labels stay in ingest's manifest.
+// (full clip length, mono float32), written row group by row group as the clips come
+// back in order, so memory holds a few batches, not the corpus. Labels stay in
+// ingest's manifest.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeAudioParquet, type AudioClip } from '../src/audio/audio-parquet.ts';
+import { AudioParquetWriter } from '../src/audio/audio-parquet.ts';
 import { parseAudioParams } from '../src/audio/params.ts';
 import { resampledLength } from '../src/audio/resample.ts';
-import { poolMap } from '../src/audio/pool-map.ts';
+import { poolForEach } from '../src/audio/pool-map.ts';
 import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
 import { defineStage } from '../src/pipeline/types.ts';
+import { cpuSeconds } from '../src/audio/cpu.ts';
 
 const TASKS = new URL('../src/audio/tasks.ts', import.meta.url);
 
@@ -24,6 +27,7 @@ export default defineStage({
     const ingest = ctx.inputs.ingest?.[0];
     if (!ingest) throw new Error('resample needs the ingest stage\'s artifact (manifest.parquet): add `deps: [ingest]`');
     const t0 = performance.now();
+    const cpu0 = cpuSeconds();
     const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'] });
     const dataset = JSON.parse(await readFile(join(ingest.dir, 'dataset.json'), 'utf8')) as { path: string };
     const col = (name: string) => manifest.getChild(name)!.toArray() as unknown[];
@@ -40,28 +44,46 @@ export default defineStage({
       throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
     }
 
-    const results = await poolMap<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
-      clips.map((c) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 })), { progress: (d, t) => ctx.progress(d, t) });
-    const failed = results.flatMap((r) => (r.ok ? [] : [r.reason]));
-    if (failed.length) {
-      throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);
-    }
-    const out: AudioClip[] = [];
+    const failed: string[] = [];
+    const writer = new AudioParquetWriter(join(ctx.outDir, 'audio.parquet'));
     let inSeconds = 0;
-    clips.forEach((c, i) => {
-      const r = results[i] as Extract<ResampleResult, { ok: true }>;
-      const expect = resampledLength(c.frames, c.rate, rate);
-      if (r.fromRate !== c.rate || r.frames !== c.frames || r.samples.length !== expect) {
-        throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.samples.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${expect}); rerun ingest`);
+    let writeMs = 0;
+    let written = 0;
+    try {
+      await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
+        clips.map((c) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 })),
+        (r, i) => {
+          const c = clips[i];
+          if (!r.ok) {
+            failed.push(r.reason);
+            return;
+          }
+          const expect = resampledLength(c.frames, c.rate, rate);
+          if (r.fromRate !== c.rate || r.frames !== c.frames || r.samples.length !== expect) {
+            throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.samples.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${expect}); rerun ingest`);
+          }
+          if (failed.length) return; // the stage fails below; no point writing more
+          inSeconds += c.frames / c.rate;
+          const w0 = performance.now();
+          writer.add({ id: c.id, sampleRate: rate, samples: r.samples });
+          writeMs += performance.now() - w0;
+          written++;
+        },
+        { progress: (d, t) => ctx.progress(d, t) });
+      if (failed.length) {
+        throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);
       }
-      inSeconds += c.frames / c.rate;
-      out.push({ id: c.id, sampleRate: rate, samples: r.samples });
-    });
-    const t1 = performance.now();
-    await writeAudioParquet(join(ctx.outDir, 'audio.parquet'), out);
-    const t2 = performance.now();
+      const w0 = performance.now();
+      writer.close();
+      writeMs += performance.now() - w0;
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds() - cpu0;
     const fromRates = [...new Set(clips.map((c) => c.rate))].sort((a, b) => a - b).join(', ');
-    ctx.log(`${out.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${((t1 - t0) / 1000).toFixed(2)} s ` +
-      `on ${ctx.pool.size} threads (${(inSeconds / ((t1 - t0) / 1000)).toFixed(0)}× realtime), write ${((t2 - t1) / 1000).toFixed(2)} s`);
+    ctx.log(`${written} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - writeMs / 1000).toFixed(2)} s ` +
+      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (streamed); CPU ${cpu.toFixed(2)} s`);
   },
 });

@@ -1,14 +1,17 @@
 // The featurize stage's work, callable without the runner: audio.parquet → log-Mel of
-// every clip, one pool task per row group (the worker reads and computes; the main
-// thread only plans and gathers), output in sorted-id order.
+// every clip on the pool (the worker reads and computes; the main thread only plans and
+// gathers), output in sorted-id order. Tasks are runs of CLIPS_PER_TASK located clips,
+// or one row group each when the file has to be decoded by parquet-wasm.
 import pLimit from 'p-limit';
 import type { WorkerPool } from '../pipeline/types.ts';
 import { planAudioFile } from './audio-input.ts';
 import { checkAgainstSampleRate, featureShape, type FeatureShape } from './extractor.ts';
 import type { FeatureParams } from './params.ts';
-import type { RowGroupResult, RowGroupTask } from './tasks.ts';
+import type { ClipsTask, RowGroupResult, RowGroupTask } from './tasks.ts';
 
 const TASKS = new URL('./tasks.ts', import.meta.url);
+/** ~0.1 s of work per task: enough pieces to balance the threads, few enough to cost nothing. */
+const CLIPS_PER_TASK = 24;
 
 export interface FeaturizeResult {
   ids: string[];
@@ -35,21 +38,34 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
   const logmel = new Float32Array(n * shape.size);
   let done = 0;
   o.progress?.(0, n);
-  // One task per row group (the resample stage writes 128 clips per group, so the
-  // corpus is 12 tasks). Two tasks per worker in flight: no worker waits for its next
-  // task, and memory (a row group of audio per task) stays bounded.
+  // Two tasks per worker in flight: no worker waits for its next task, and memory (a
+  // task's audio) stays bounded.
   const limit = pLimit(Math.max(1, o.pool.size * 2));
   const stopOnError = (err: unknown) => {
-    limit.clearQueue(); // a failed clip fails the stage: do not start the other groups
+    limit.clearQueue(); // a failed clip fails the stage: do not start the other tasks
     throw err;
   };
-  await Promise.all(
-    plan.rowGroups.map(({ start, rows }, group) => limit(async () => {
+  // [first file row, rows, task] per task
+  const tasks: [number, number, () => Promise<RowGroupResult>][] = [];
+  if (plan.clips) {
+    const clips = plan.clips;
+    for (let start = 0; start < n; start += CLIPS_PER_TASK) {
+      const rows = Math.min(CLIPS_PER_TASK, n - start);
+      const task: ClipsTask = { path, clips: clips.slice(start, start + rows), sampleRate: plan.sampleRate, params };
+      tasks.push([start, rows, () => o.pool.run<RowGroupResult>(TASKS, 'logMelClips', task)]);
+    }
+  } else {
+    plan.rowGroups.forEach(({ start, rows }, group) => {
       const task: RowGroupTask = { path, group, sampleRate: plan.sampleRate, params };
-      const r = await o.pool.run<RowGroupResult>(TASKS, 'logMelRowGroup', task);
-      if (r.ids.length !== rows) throw new Error(`${path}: row group ${group} gave ${r.ids.length} clips, expected ${rows}`);
+      tasks.push([start, rows, () => o.pool.run<RowGroupResult>(TASKS, 'logMelRowGroup', task)]);
+    });
+  }
+  await Promise.all(
+    tasks.map(([start, rows, run]) => limit(async () => {
+      const r = await run();
+      if (r.ids.length !== rows) throw new Error(`${path}: rows ${start}..${start + rows - 1} gave ${r.ids.length} clips, expected ${rows}`);
       for (let i = 0; i < rows; i++) {
-        if (r.ids[i] !== plan.ids[start + i]) throw new Error(`${path}: row group ${group} row ${i} is ${r.ids[i]}, expected ${plan.ids[start + i]}`);
+        if (r.ids[i] !== plan.ids[start + i]) throw new Error(`${path}: row ${start + i} is ${r.ids[i]}, expected ${plan.ids[start + i]}`);
         logmel.set(r.logmel.subarray(i * shape.size, (i + 1) * shape.size), slot[start + i] * shape.size);
       }
       done += rows;

@@ -1,11 +1,19 @@
-// Worker task module of the featurize stage (run on the shared pool). A task is one
-// row group of audio.parquet: the worker reads it itself (ranged read, see
-// audio-input.ts), computes every clip's log-Mel with its cached extractor (window,
-// FFT tables, filterbank) and moves the results back in one buffer.
+// Worker task module of the featurize stage (run on the shared pool). A task is a run of
+// clips: located ones (fast path: the worker reads just their samples by byte offset,
+// see audio-input.ts) or one row group read with parquet-wasm (fallback). Every clip's
+// log-Mel is computed with the worker's cached extractor and the results move back in
+// one buffer.
 import { withTransfer } from '../pipeline/task.ts';
-import { readAudioRowGroup } from './audio-input.ts';
+import { readAudioRowGroup, readClips, type ClipLocation } from './audio-input.ts';
 import { logMelExtractor } from './extractor.ts';
 import type { FeatureParams } from './params.ts';
+
+export interface ClipsTask {
+  path: string;
+  clips: ClipLocation[];
+  sampleRate: number;
+  params: FeatureParams;
+}
 
 export interface RowGroupTask {
   path: string;
@@ -19,6 +27,21 @@ export interface RowGroupResult {
   ids: string[];
   /** ids.length · n_mels · n_frames values, in row order. */
   logmel: Float32Array;
+}
+
+export function logMelClips(task: ClipsTask) {
+  const ex = logMelExtractor(task.params, task.sampleRate);
+  // Only the first duration_s seconds are used unless silence is trimmed first.
+  const { samples, starts, lengths } = readClips(task.path, task.clips, task.params.trim_silence ? null : ex.shape.nSamples);
+  const size = ex.shape.size;
+  const n = task.clips.length;
+  const out = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const clip = samples.subarray(starts[i], starts[i] + lengths[i]);
+    checkFinite(task.clips[i].id, clip);
+    ex.compute(clip, out.subarray(i * size, (i + 1) * size));
+  }
+  return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
 }
 
 export async function logMelRowGroup(task: RowGroupTask) {

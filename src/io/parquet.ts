@@ -8,7 +8,7 @@
 import { readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { tableFromIPC, tableToIPC, type Table, type Vector, type DataType } from 'apache-arrow';
+import { DataType, tableFromIPC, tableToIPC, type Table, type Vector } from 'apache-arrow';
 import * as pq from 'parquet-wasm/node';
 
 export interface WriteOptions {
@@ -16,6 +16,31 @@ export interface WriteOptions {
   rowGroupSize?: number;
   /** Key/value metadata stored in the file footer (e.g. feature settings). */
   metadata?: Record<string, string>;
+  /** Codec of every column; default ZSTD. */
+  compression?: Codec;
+  /**
+   * Codec per leaf column, overriding `compression`. Keys are Parquet leaf paths:
+   * a flat column is its name, a List or FixedSizeList column `<name>.list.item`
+   * (arrow-rs stores both as a 3-level LIST whose element is the Arrow child field,
+   * `item`); an unknown path is refused rather than silently ignored.
+   */
+  columnCompression?: Record<string, Codec>;
+}
+
+export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'LZ4_RAW' | 'ZSTD';
+
+/** Parquet leaf paths of a table's columns, as parquet-wasm names them for per-column settings. */
+export function leafColumnPaths(table: Table): string[] {
+  const out: string[] = [];
+  const walk = (prefix: string, type: DataType, name: string) => {
+    const path = prefix ? `${prefix}.${name}` : name;
+    const children = (type as unknown as { children?: { name: string; type: DataType }[] }).children ?? [];
+    if (DataType.isList(type) || DataType.isFixedSizeList(type)) walk(`${path}.list`, children[0].type, children[0].name);
+    else if (DataType.isStruct(type)) for (const c of children) walk(path, c.type, c.name);
+    else out.push(path);
+  };
+  for (const f of table.schema.fields) walk('', f.type, f.name);
+  return out;
 }
 
 // parquet-wasm keeps footer key/value metadata in a hash map whose order changes from
@@ -32,10 +57,17 @@ export function toParquetBytes(table: Table, opts: WriteOptions = {}): Uint8Arra
   const ipc = tableToIPC(table, 'stream');
   const wasmTable = pq.Table.fromIPCStream(ipc);
   let builder = new pq.WriterPropertiesBuilder()
-    .setCompression(pq.Compression.ZSTD)
+    .setCompression(pq.Compression[opts.compression ?? 'ZSTD'])
     .setDictionaryEnabled(false)
     .setMaxRowGroupSize(opts.rowGroupSize ?? 1024)
     .setCreatedBy('ser-pipeline');
+  if (opts.columnCompression) {
+    const known = leafColumnPaths(table);
+    for (const [col, codec] of Object.entries(opts.columnCompression)) {
+      if (!known.includes(col)) throw new Error(`columnCompression: no leaf column '${col}' (leaf columns: ${known.join(', ')})`);
+      builder = builder.setColumnCompression(col, pq.Compression[codec]);
+    }
+  }
   const entries = Object.entries(opts.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 1) builder = builder.setKeyValueMetadata(new Map(entries));
   if (entries.length > 1) builder = builder.setKeyValueMetadata(new Map([[BUNDLED_METADATA_KEY, JSON.stringify(Object.fromEntries(entries))]]));

@@ -1,6 +1,6 @@
 // The featurize stage end to end: audio.parquet in, features.parquet out, on the real
 // worker pool; and the reader train/evaluate use.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { logMel } from '../../src/features/logmel.ts';
 import { DEFAULT_FEATURE_PARAMS, parseFeatureParams } from '../../src/features/params.ts';
 import { readFeatures } from '../../src/features/store.ts';
 import { audioTable } from './audio-table.ts';
+import { writeAudioParquet } from '../../src/audio/audio-parquet.ts';
+import { planAudioFile, readClips } from '../../src/features/audio-input.ts';
 import { REF_CLIPS, readF32 } from './helpers.ts';
 
 afterAll(() => destroySharedPool());
@@ -29,10 +31,22 @@ function clips() {
   ];
 }
 
+// audio.parquet as the resample stage writes it (uncompressed pages: clips read by byte
+// offset), or as any Parquet writer might (parquet-wasm, ZSTD: decoded by parquet-wasm).
+const FORMATS = {
+  'resample stage writer': async (path: string, list: { id: string; samples: Float32Array }[], sampleRate: number) => {
+    await writeAudioParquet(path, list.map((c) => ({ ...c, sampleRate })), 3);
+  },
+  'parquet-wasm ZSTD': async (path: string, list: { id: string; samples: Float32Array }[], sampleRate: number) => {
+    await writeParquetFile(path, audioTable(list, sampleRate), { rowGroupSize: 3 });
+  },
+};
+let format: keyof typeof FORMATS = 'resample stage writer';
+
 async function resampleDir(list: { id: string; samples: Float32Array }[], sampleRate = 16000) {
   const dir = await mkdtemp(join(tmpdir(), 'ser-resample-'));
-  // row groups of 3 clips: several pool tasks, as with the real file (128 per group)
-  await writeParquetFile(join(dir, 'audio.parquet'), audioTable(list, sampleRate), { rowGroupSize: 3 });
+  // row groups of 3 clips: several row groups, as with the real file
+  await FORMATS[format](join(dir, 'audio.parquet'), list, sampleRate);
   return dir;
 }
 
@@ -42,7 +56,11 @@ async function runFeaturize(features: Record<string, unknown>, input: string) {
   return { ctx, path: join(ctx.outDir, 'features.parquet') };
 }
 
-describe('featurize stage', () => {
+describe.each(Object.keys(FORMATS) as (keyof typeof FORMATS)[])('featurize stage (audio.parquet from the %s)', (f) => {
+  beforeAll(() => {
+    format = f;
+  });
+
   it('writes one 64×188 log-Mel per clip, equal to logMel() of the clip, sorted by id', async () => {
     const list = clips();
     const { ctx, path } = await runFeaturize({ ...DEFAULT_FEATURE_PARAMS }, await resampleDir(list));
@@ -58,6 +76,19 @@ describe('featurize stage', () => {
     expect(f.sampleRate).toBe(16000);
     expect(ctx.logs.join('\n')).toMatch(/4 clips → 64×188 log-Mel at 16000 Hz/);
     expect(ctx.progressEvents.at(-1)).toEqual({ done: 4, total: 4 });
+  });
+
+  it('reads our audio.parquet by byte offset (only the first duration_s), any other through parquet-wasm', async () => {
+    const dir = await resampleDir(clips());
+    const plan = await planAudioFile(join(dir, 'audio.parquet'));
+    expect(plan.ids).toEqual(clips().map((c) => c.id));
+    expect(plan.clips === null).toBe(format === 'parquet-wasm ZSTD');
+    if (plan.clips) {
+      expect(plan.clips.map((c) => c.length)).toEqual(clips().map((c) => c.samples.length));
+      const { samples, starts, lengths } = readClips(plan.path, plan.clips, 48000);
+      expect(Array.from(lengths)).toEqual(clips().map((c) => Math.min(48000, c.samples.length)));
+      clips().forEach((c, k) => expect(samples.subarray(starts[k], starts[k] + lengths[k])).toEqual(c.samples.subarray(0, 48000)));
+    }
   });
 
   it('schema: id, n_mels, n_frames, logmel FixedSizeList<Float32>[12032]; footer holds the params', async () => {
