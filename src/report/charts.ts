@@ -150,7 +150,7 @@ export function trainingChart(histories: { fold: number; rows: HistoryRow[] }[])
       { fold: `fold ${h.fold}`, epoch: r.epoch, quantity: 'loss', split: 'validation', value: r.val_loss },
       { fold: `fold ${h.fold}`, epoch: r.epoch, quantity: 'accuracy', split: 'train', value: r.train_acc },
       { fold: `fold ${h.fold}`, epoch: r.epoch, quantity: 'accuracy', split: 'validation', value: r.val_acc },
-    ]),
+    ].filter((p) => p.value !== null)),
   );
   const panel = (quantity: string): ChartSpec =>
     ({

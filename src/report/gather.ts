@@ -30,12 +30,23 @@ async function readJsonFile(path: string): Promise<unknown> {
 export async function readHistory(path: string): Promise<HistoryRow[]> {
   const t = await readParquetFile(path);
   const cols = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'lr', 'seconds'] as const;
-  const arrays = cols.map((c) => {
+  const vectors = cols.map((c) => {
     const v = t.getChild(c);
     if (!v) throw new Error(`${path}: no column '${c}' (has ${t.schema.fields.map((f) => f.name).join(', ')})`);
-    return v.toArray() as ArrayLike<number | bigint>;
+    return v;
   });
-  return Array.from({ length: t.numRows }, (_, i) => Object.fromEntries(cols.map((c, j) => [c, Number(arrays[j][i])])) as unknown as HistoryRow);
+  // get(i) keeps nulls (no validation set) as null; numbers may be int32/float32/float64/int64
+  const value = (j: number, i: number): number | null => {
+    const x = vectors[j].get(i) as number | bigint | null;
+    return x === null ? null : Number(x);
+  };
+  return Array.from({ length: t.numRows }, (_, i) => {
+    const row = Object.fromEntries(cols.map((c, j) => [c, value(j, i)])) as Record<(typeof cols)[number], number | null>;
+    for (const c of ['epoch', 'train_loss', 'train_acc', 'lr', 'seconds'] as const) {
+      if (row[c] === null) throw new Error(`${path}: row ${i} has no ${c}`);
+    }
+    return row as unknown as HistoryRow;
+  });
 }
 
 export async function summarizeManifest(dir: string, verify: ParamValue | undefined, datasetPath: string | null): Promise<DatasetSummary> {

@@ -8,8 +8,9 @@ export interface HistoryRow {
   epoch: number;
   train_loss: number;
   train_acc: number;
-  val_loss: number;
-  val_acc: number;
+  /** null when the fold had no validation set. */
+  val_loss: number | null;
+  val_acc: number | null;
   lr: number;
   seconds: number;
 }
@@ -21,7 +22,7 @@ export interface TrainSummary {
   threads?: number;
   epochs_run: number;
   best_epoch: number;
-  best_val_acc: number;
+  best_val_acc: number | null;
   seconds: number;
   seconds_per_epoch: number;
   n_train: number;

@@ -42,7 +42,7 @@ export function fixtureReportInput(opts: { protocol?: string; folds?: number; bo
     metrics,
     histories,
     training: histories.map((h) => {
-      const best = h.rows.reduce((b, r) => (r.val_acc > b.val_acc ? r : b));
+      const best = h.rows.reduce((b, r) => ((r.val_acc ?? 0) > (b.val_acc ?? 0) ? r : b));
       const seconds = h.rows.reduce((s, r) => s + r.seconds, 0);
       return { fold: h.fold, backend: 'wasm', threads: 2, epochs_run: h.rows.length, best_epoch: best.epoch, best_val_acc: best.val_acc, seconds, seconds_per_epoch: seconds / h.rows.length, n_train: 960, n_val: 240 };
     }),
