@@ -12,8 +12,13 @@ export interface KernelCall {
   table: Float32Array;
   /** Taps per row (multiple of 16). */
   taps: number;
-  /** Input, already zero-padded so every window is in range. */
+  /**
+   * The input, unpadded: the kernels read it as `pad` zeros, then x, then zeros up to
+   * `paddedLength` samples, so every window is in range.
+   */
   x: Float32Array;
+  pad: number;
+  paddedLength: number;
   /** Output samples to produce. */
   n: number;
   /** Phase counter modulus (the interpolation factor L). */
@@ -33,7 +38,9 @@ export interface KernelCall {
 // ---------------------------------------------------------------- JS reference kernel
 
 export function runKernelJs(c: KernelCall, out: Float32Array): void {
-  const { table, taps: K, x } = c;
+  const { table, taps: K } = c;
+  const x = new Float32Array(c.paddedLength);
+  x.set(c.x, c.pad);
   let phase = c.phase0;
   let base = c.base0;
   for (let n = 0; n < c.n; n++) {
@@ -318,9 +325,13 @@ export function runKernel(c: KernelCall, out: Float32Array, useWasm = true): voi
     k.top = align16(tableAt + c.table.byteLength);
   }
   const xAt = k.top;
-  const outAt = align16(xAt + c.x.byteLength);
+  const outAt = align16(xAt + c.paddedLength * 4);
   ensureMemory(k, outAt + c.n * 4);
-  new Float32Array(k.memory.buffer, xAt, c.x.length).set(c.x);
+  // The padded input is assembled in the kernel's memory (no padded copy in JS).
+  const xs = new Float32Array(k.memory.buffer, xAt, c.paddedLength);
+  xs.fill(0, 0, c.pad);
+  xs.set(c.x, c.pad);
+  xs.fill(0, c.pad + c.x.length);
   const fn = c.rowScale === 0 ? k.exact : k.interp;
   fn(tableAt, c.taps, xAt, outAt, c.n, c.up, c.stepPhase, c.stepBase, c.phase0, c.base0, c.rowScale);
   out.set(new Float32Array(k.memory.buffer, outAt, c.n));

@@ -217,12 +217,12 @@ export function resample(x: Float32Array, fromRate: number, toRate: number, opts
   // Zero padding so every window is in range: tap j of output (base i) reads
   // x[i - half + 1 + j], stored at padded index i + 1 + j.
   const half = d.taps / 2;
-  const padded = new Float32Array(x.length + d.taps + 1);
-  padded.set(x, half);
   const call: KernelCall = {
     table: d.table,
     taps: d.taps,
-    x: padded,
+    x,
+    pad: half,
+    paddedLength: x.length + d.taps + 1,
     n,
     up: d.up,
     stepPhase: d.down % d.up,

@@ -4,7 +4,7 @@
 // data; a bad file comes back as { ok: false, reason }, never as a thrown error, so one
 // broken clip cannot fail the batch.
 import { withTransfer, type TransferResult } from '../pipeline/task.ts';
-import { readSource, type SourceRef } from '../dataset/sources.ts';
+import { readSourceTransient, type SourceRef } from '../dataset/sources.ts';
 import { hex8 } from '../dataset/zip.ts';
 import { decodeAudio } from './decode.ts';
 import { AudioDecodeError } from './errors.ts';
@@ -40,7 +40,7 @@ export async function inspectClip(arg: InspectArg): Promise<InspectResult> {
   let bytes: Uint8Array;
   let crc = '';
   try {
-    const src = await readSource(arg.ref);
+    const src = readSourceTransient(arg.ref);
     bytes = src.bytes;
     crc = hex8(src.crc32);
   } catch (err) {
@@ -85,12 +85,13 @@ export async function resampleClips(args: ResampleArg[]): Promise<TransferResult
 /** Decode a clip and resample it to `toRate`. */
 export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
   try {
-    const src = await readSource(arg.ref);
+    const src = readSourceTransient(arg.ref);
     const crc = hex8(src.crc32);
     if (arg.crc32 && crc !== arg.crc32) {
       return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (CRC-32 ${crc}, was ${arg.crc32}); rerun ingest` };
     }
-    const d = await decodeAudio(src.bytes, arg.ref.rel);
+    // mono is a scratch view (transient): resample() copies it into its kernel's memory
+    const d = await decodeAudio(src.bytes, arg.ref.rel, { transient: true });
     const samples = resample(d.mono, d.sampleRate, arg.toRate);
     return { ok: true, fromRate: d.sampleRate, frames: d.frames, samples };
   } catch (err) {

@@ -11,6 +11,7 @@
 // with the format, compressed encodings (ADPCM, MP3-in-WAV, …), NaN/Inf samples.
 import { createHash } from 'node:crypto';
 import { AudioDecodeError } from './errors.ts';
+import { monoPcm16, peakPcm16 } from './pcm-kernel.ts';
 import type { DecodeOptions, DecodedAudio } from './types.ts';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
@@ -113,7 +114,7 @@ export function decodeWav(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedA
   if (frames === 0) fail('no audio: the data chunk is empty');
 
   const data = bytes.subarray(dataAt, dataAt + dataSize);
-  const { mono, peak, nonFinite } = toMono(data, f, frames, opts.checkOnly);
+  const { mono, peak, nonFinite } = toMono(data, f, frames, opts.checkOnly, opts.transient);
   if (nonFinite.count > 0) {
     fail(`${nonFinite.count} non-finite sample(s) (NaN/Inf) in float data, first at frame ${nonFinite.firstFrame}`);
   }
@@ -177,7 +178,18 @@ export interface MonoResult {
  * integer full scale 2^(bits-1)), peak, and a count of non-finite float samples.
  * Shared with the FLAC path so both give bit-identical samples for the same audio.
  */
-export function toMono(data: Uint8Array, f: WavFormat, frames: number, checkOnly = false): MonoResult {
+export function toMono(data: Uint8Array, f: WavFormat, frames: number, checkOnly = false, transient = false): MonoResult {
+  if (f.tag === FORMAT_PCM && f.bits === 16) {
+    // The common case (every RAVDESS file) in WebAssembly SIMD when available.
+    const bytes = data.subarray(0, frames * f.blockAlign);
+    if (checkOnly) {
+      const peak = peakPcm16(bytes);
+      if (peak !== null) return { mono: new Float32Array(0), peak: peak / 32768, nonFinite: { count: 0, firstFrame: -1 } };
+    } else {
+      const r = monoPcm16(bytes, f.channels, frames, transient);
+      if (r) return { mono: r.mono, peak: r.peak / 32768, nonFinite: { count: 0, firstFrame: -1 } };
+    }
+  }
   if (checkOnly && f.tag === FORMAT_PCM && f.bits === 16) {
     // The common case, without writing samples: just the peak.
     const s = typed(data, 2, (b, o, n) => new Int16Array(b, o, n));

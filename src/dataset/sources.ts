@@ -7,6 +7,7 @@
 // Hidden files, macOS `__MACOSX/` forks and files that are not audio (MANIFEST.tsv,
 // README, …) are skipped and counted; every audio-like file becomes a source, good or
 // bad, so that ingest can give each one a status and a reason.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -106,4 +107,37 @@ export async function readSource(ref: SourceRef): Promise<{ bytes: Uint8Array; c
   if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
   const bytes = await readFile(ref.path);
   return { bytes, crc32: crc32(bytes) >>> 0 };
+}
+
+let scratch = Buffer.alloc(0);
+
+/**
+ * readSource for a worker that is done with the bytes before its next read: a file is
+ * read into this thread's reusable buffer (a fresh 0.4 MB Buffer per clip cost more in
+ * allocation and page faults than the read itself). The bytes are valid until the next
+ * call on this thread.
+ */
+export function readSourceTransient(ref: SourceRef): { bytes: Uint8Array; crc32: number } {
+  if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
+  const fd = openSync(ref.path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2, 1 << 20));
+    let got = 0;
+    for (;;) {
+      if (got === scratch.length) {
+        // the file grew since fstat: keep reading into a bigger buffer
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, got);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, got, scratch.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const bytes = scratch.subarray(0, got);
+    return { bytes, crc32: crc32(bytes) >>> 0 };
+  } finally {
+    closeSync(fd);
+  }
 }
