@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend.ts';
-import { Replica, type Dataset, type ShardResult } from './replica.ts';
+import { Replica, type Dataset, type ShardResult, type TransformSpec } from './replica.ts';
 import { createSharedExchangeBuffers, abortSharedExchange, type SharedExchangeBuffers } from './sync.ts';
 import type { WorkerCommand, WorkerInit, WorkerReply } from './worker.ts';
 
@@ -50,6 +50,8 @@ const newTiming = (): EngineTiming => ({ steps: 0, stepMs: 0, computeMs: 0, redu
 export interface EngineOptions {
   seed: number;
   classWeights: number[] | null;
+  /** Augmentation of training batches (workers rebuild it from its module). */
+  transform?: TransformSpec | null;
   train: Dataset;
   val: Dataset | null;
 }
@@ -163,7 +165,7 @@ export class WorkerEngine implements GradientEngine {
     const ready: Promise<{ backend: string }>[] = [];
     for (let rank = 0; rank < threads; rank++) {
       const init: WorkerInit = {
-        rank, backend, modelTopology, seed: opts.seed, classWeights: opts.classWeights,
+        rank, backend, modelTopology, seed: opts.seed, classWeights: opts.classWeights, transform: opts.transform ?? null,
         exchange: engine.exchange, weights: engine.weights.buffer as SharedArrayBuffer,
         grad: engine.slots[rank]!.buffer as SharedArrayBuffer, bnStats: engine.bnStats.buffer as SharedArrayBuffer,
         train, val, valLogits: (engine.valLogits?.buffer as SharedArrayBuffer | undefined) ?? null,

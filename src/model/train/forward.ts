@@ -5,10 +5,13 @@
 //    batch is split across replicas (synchronized BatchNorm, through an Exchange), with
 //    a custom gradient that sums its two per-channel reductions across replicas too;
 //  - the ops are the ones tfjs-layers itself uses (fused conv2d/matMul with bias+ReLU),
-//    so the wasm kernels tuned for them apply.
+//    so the wasm kernels tuned for them apply; in training, conv + bias + ReLU is our
+//    convBiasRelu (one FusedConv2D pass forward; tfjs would record conv, add and relu
+//    separately) and the first conv layer computes no input gradient.
 // In inference mode it computes what model.predict computes (tested).
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from '../network.ts';
+import { convBiasRelu } from '../kernels/ops.ts';
 import type { Exchange } from './sync.ts';
 
 /** Layer types the forward pass supports (everything buildModel produces). */
@@ -75,10 +78,18 @@ export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: Forward
         break;
       case 'Conv2D': {
         const useBias = cfg.useBias !== false;
+        const dilations = pair(cfg.dilationRate ?? 1, 'dilationRate');
+        if (opts.training && useBias && activationOf(layer) === 'relu' && dilations[0] === 1 && dilations[1] === 1) {
+          // x === input: the network's first layer, whose input needs no gradient.
+          x = convBiasRelu(x as tf.Tensor4D, weight(layer, 'kernel') as tf.Tensor4D, weight(layer, 'bias') as tf.Tensor1D, {
+            strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid', inputGradient: x !== input,
+          });
+          break;
+        }
         x = tf.fused.conv2d({
           x: x as tf.Tensor4D, filter: weight(layer, 'kernel') as tf.Tensor4D,
           strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid',
-          dilations: pair(cfg.dilationRate ?? 1, 'dilationRate'), dataFormat: 'NHWC',
+          dilations, dataFormat: 'NHWC',
           bias: useBias ? weight(layer, 'bias') : undefined, activation: activationOf(layer),
         });
         break;

@@ -26,8 +26,14 @@ export function oneHotRows(labels: ArrayLike<number>, classes: number): Float32A
   return out;
 }
 
-/** Per-row cross-entropy sum and number of rows whose argmax equals the label (plain JS). */
-export function lossAndCorrect(logits: Float32Array, labels: ArrayLike<number>, classes: number): { lossSum: number; correct: number } {
+/**
+ * Per-row cross-entropy sum and number of rows whose argmax equals the label (plain JS).
+ * With `targets` (probabilities [n, classes], e.g. mixup's soft targets) the loss is
+ * against them; accuracy is always against `labels`.
+ */
+export function lossAndCorrect(
+  logits: Float32Array, labels: ArrayLike<number>, classes: number, targets?: Float32Array | null,
+): { lossSum: number; correct: number } {
   let lossSum = 0;
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -37,7 +43,15 @@ export function lossAndCorrect(logits: Float32Array, labels: ArrayLike<number>, 
     for (let c = 0; c < classes; c++) if (row[c]! > max) { max = row[c]!; arg = c; }
     let z = 0;
     for (let c = 0; c < classes; c++) z += Math.exp(row[c]! - max);
-    lossSum += Math.log(z) + max - row[labels[i]!]!;
+    const logZ = Math.log(z) + max;
+    if (targets) {
+      for (let c = 0; c < classes; c++) {
+        const t = targets[i * classes + c]!;
+        if (t !== 0) lossSum += t * (logZ - row[c]!);
+      }
+    } else {
+      lossSum += logZ - row[labels[i]!]!;
+    }
     if (arg === labels[i]) correct += 1;
   }
   return { lossSum, correct };

@@ -14,8 +14,52 @@ export interface Dataset {
   y: Int32Array;
 }
 
-/** Hook to change a batch's inputs in place before the forward pass (augmentation). */
-export type BatchTransform = (batch: Float32Array, sampleIndices: Int32Array, epoch: number) => void;
+/**
+ * Hook to change a training batch's inputs in place before the forward pass
+ * (augmentation). It may return soft targets — probabilities [n, classes], row-major —
+ * which replace the one-hot labels in the loss (mixup). To keep training independent of
+ * how batches are sharded across workers, a sample's transform may depend only on the
+ * seed, the epoch, its dataset index and the dataset.
+ */
+export type BatchTransform = (batch: Float32Array, sampleIndices: Int32Array, epoch: number) => Float32Array | void;
+
+/**
+ * A BatchTransform that can be rebuilt in a worker thread: `module` (file URL or path of
+ * an ES module) exports `factory(config, context)` returning the transform. Worker
+ * threads cannot receive functions, so the trainer passes this description instead.
+ */
+export interface TransformSpec {
+  module: string;
+  factory: string;
+  /** Structured-clonable configuration for the factory. */
+  config: unknown;
+}
+
+/** What a transform factory gets besides its config. */
+export interface TransformContext {
+  seed: number;
+  /** The training set (transforms may read other samples, e.g. mixup partners). */
+  train: Dataset;
+  inputShape: [number, number];
+  numClasses: number;
+}
+
+export type TransformFactory = (config: unknown, context: TransformContext) => BatchTransform;
+
+/** Import spec.module and build its transform. */
+export async function loadTransform(spec: TransformSpec, context: TransformContext): Promise<BatchTransform> {
+  const mod = await import(spec.module) as Record<string, unknown>;
+  const factory = mod[spec.factory];
+  if (typeof factory !== 'function') throw new Error(`transform: ${spec.module} has no exported function '${spec.factory}'`);
+  return (factory as TransformFactory)(spec.config, context);
+}
+
+/** [height, width] of a model's [n, H, W, 1] input. */
+export function modelInputShape(model: tf.LayersModel): [number, number] {
+  const inShape = model.inputs[0]!.shape;
+  if (inShape.length !== 4 || inShape[3] !== 1) throw new Error(`Replica: model input must be [n, H, W, 1], got ${JSON.stringify(inShape)}`);
+  return [inShape[1] as number, inShape[2] as number];
+}
 
 export interface ReplicaOptions {
   seed: number;
@@ -53,9 +97,7 @@ export class Replica {
   constructor(readonly model: tf.LayersModel, private readonly opts: ReplicaOptions) {
     checkSupported(model);
     this.layout = weightLayout(model);
-    const inShape = model.inputs[0]!.shape;
-    if (inShape.length !== 4 || inShape[3] !== 1) throw new Error(`Replica: model input must be [n, H, W, 1], got ${JSON.stringify(inShape)}`);
-    this.inputShape = [inShape[1] as number, inShape[2] as number];
+    this.inputShape = modelInputShape(model);
     this.sampleSize = this.inputShape[0] * this.inputShape[1];
     const outShape = model.outputs[0]!.shape;
     this.numClasses = outShape[outShape.length - 1] as number;
@@ -117,12 +159,15 @@ export class Replica {
     }
     const [h, w] = this.inputShape;
     const batch = this.gather(data, indices);
-    this.opts.transform?.(batch, indices, epoch);
+    const soft = this.opts.transform?.(batch, indices, epoch) ?? null;
+    if (soft && soft.length !== n * this.numClasses) {
+      throw new Error(`transform returned ${soft.length} soft-target values for ${n} samples x ${this.numClasses} classes`);
+    }
     const labels = Array.from(indices, (k) => data.y[k]!);
     let logitsData: Float32Array | null = null;
     tf.tidy(() => {
       const x = tf.tensor4d(batch, [n, h, w, 1]);
-      const targets = tf.tensor2d(oneHotRows(labels, this.numClasses), [n, this.numClasses]);
+      const targets = tf.tensor2d(soft ?? oneHotRows(labels, this.numClasses), [n, this.numClasses]);
       const weights = this.classWeights == null ? null
         : tf.tensor1d(Float32Array.from(labels, (y) => this.classWeights![y]!));
       const masks = new Map<string, tf.Tensor>();
@@ -146,7 +191,7 @@ export class Replica {
         gradOut.set(g.dataSync() as Float32Array, this.layout.slots[slotIndex]!.offset);
       });
     });
-    const { lossSum, correct } = lossAndCorrect(logitsData!, labels, this.numClasses);
+    const { lossSum, correct } = lossAndCorrect(logitsData!, labels, this.numClasses, soft);
     return { lossSum, correct, count: n };
   }
 

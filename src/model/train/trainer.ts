@@ -24,7 +24,7 @@ import type { BackendName } from '../backend.ts';
 import { createRng } from '../../util/rng.ts';
 import { ADAM_DEFAULTS, adamStep, createAdamState, type AdamOptions } from './adam.ts';
 import { InProcessEngine, WorkerEngine, type GradientEngine } from './engine.ts';
-import { Replica, type Dataset } from './replica.ts';
+import { loadTransform, modelInputShape, Replica, type Dataset, type TransformSpec } from './replica.ts';
 import { BN_MOMENTUM } from '../network.ts';
 import { readWeights, writeWeights, type WeightLayout } from './weights.ts';
 
@@ -68,8 +68,15 @@ export interface TrainOptions {
   classWeights?: number[] | null;
   /** Early stopping: epochs without val-accuracy improvement (null = never stop early). */
   patience?: number | null;
-  /** Gradient workers: 1 = this thread; default = number of cores. */
+  /** Gradient workers: 1 = this thread (unless `isolate`); default = number of cores. */
   threads?: number;
+  /**
+   * Compute gradients on worker threads even when threads = 1, keeping this thread free
+   * (a pipeline stage: the live progress line, other stages running beside it).
+   */
+  isolate?: boolean;
+  /** Augmentation of training batches (see BatchTransform); null = none. */
+  transform?: TransformSpec | null;
   /** Backend each worker thread initialises (threads > 1). Default 'wasm'. */
   backend?: BackendName;
   evalBatchSize?: number;
@@ -157,7 +164,13 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`trainModel: epochs must be a positive integer, got ${o.epochs}`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`trainModel: threads must be a positive integer, got ${threads}`);
   if (o.patience != null && (!Number.isInteger(o.patience) || o.patience < 1)) throw new Error(`trainModel: patience must be a positive integer or null, got ${o.patience}`);
-  const replica = new Replica(o.model, { seed: o.seed, classWeights: o.classWeights ?? null });
+  const outShape = o.model.outputs[0]!.shape;
+  const useWorkers = threads > 1 || o.isolate === true;
+  // In-process training applies the transform here; workers rebuild it from its spec.
+  const transform = o.transform && !useWorkers ? await loadTransform(o.transform, {
+    seed: o.seed, train: o.train, inputShape: modelInputShape(o.model), numClasses: outShape[outShape.length - 1] as number,
+  }) : null;
+  const replica = new Replica(o.model, { seed: o.seed, classWeights: o.classWeights ?? null, transform });
   const classes = replica.numClasses;
   checkDataset('train', o.train, replica.sampleSize, classes);
   if (o.val) checkDataset('val', o.val, replica.sampleSize, classes);
@@ -166,9 +179,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const val = o.val && o.val.y.length > 0 ? o.val : null;
   const layout = replica.layout;
   const initial = readWeights(o.model, layout);
-  const engineOpts = { seed: o.seed, classWeights: o.classWeights ?? null, train: o.train, val };
+  const engineOpts = { seed: o.seed, classWeights: o.classWeights ?? null, transform: o.transform ?? null, train: o.train, val };
   const s0 = performance.now();
-  const engine: GradientEngine = threads === 1
+  const engine: GradientEngine = !useWorkers
     ? new InProcessEngine(replica, engineOpts, initial)
     : await WorkerEngine.start(o.model, replica, initial, threads, o.backend ?? 'wasm', engineOpts);
   const startupMs = performance.now() - s0;

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../backend.ts';
-import { Replica, type Dataset } from './replica.ts';
+import { loadTransform, modelInputShape, Replica, type Dataset, type TransformSpec } from './replica.ts';
 import { abortSharedExchange, SharedExchange, type SharedExchangeBuffers } from './sync.ts';
 
 export interface WorkerInit {
@@ -14,6 +14,8 @@ export interface WorkerInit {
   modelTopology: object;
   seed: number;
   classWeights: number[] | null;
+  /** Augmentation of training batches, rebuilt here from its module (null = none). */
+  transform: TransformSpec | null;
   exchange: SharedExchangeBuffers;
   /** All weights, layout order (written by the trainer before each step). */
   weights: SharedArrayBuffer;
@@ -42,15 +44,20 @@ async function main(): Promise<void> {
   const port = parentPort!;
   const info = await initBackend(init.backend, { log: () => {} });
   const model = await tf.models.modelFromJSON({ modelTopology: init.modelTopology } as tf.io.ModelJSON);
+  const train: Dataset = { x: new Float32Array(init.train.x), y: new Int32Array(init.train.y) };
+  const outShape = model.outputs[0]!.shape;
+  const transform = init.transform && await loadTransform(init.transform, {
+    seed: init.seed, train, inputShape: modelInputShape(model), numClasses: outShape[outShape.length - 1] as number,
+  });
   const replica = new Replica(model, {
     seed: init.seed,
     exchange: new SharedExchange(init.exchange, init.rank),
     classWeights: init.classWeights,
+    transform,
   });
   const weights = new Float32Array(init.weights);
   const grad = new Float32Array(init.grad);
   const bnStats = new Float64Array(init.bnStats);
-  const train: Dataset = { x: new Float32Array(init.train.x), y: new Int32Array(init.train.y) };
   const val: Dataset | null = init.val && { x: new Float32Array(init.val.x), y: new Int32Array(init.val.y) };
   const valLogits = init.valLogits && new Float32Array(init.valLogits);
   let loadedVersion = -1;
