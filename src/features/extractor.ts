@@ -3,6 +3,7 @@
 // the params validator (zod) so pool workers, which only receive validated params, do
 // not pay for loading it.
 import { powerToDb } from './db.ts';
+import { LogMelKernel } from './logmel-kernel.ts';
 import { melFilterbank, sparsify, type SparseFilterbank } from './mel.ts';
 import type { FeatureParams } from './params.ts';
 import { PowerStft } from './stft.ts';
@@ -25,7 +26,12 @@ export function featureShape(params: FeatureParams, sampleRate = 16000): Feature
   return { sampleRate, nSamples, nMels: params.n_mels, nFrames, size: params.n_mels * nFrames };
 }
 
-/** Precomputed window, FFT and sparse filterbank plus scratch buffers for one setting. */
+/**
+ * Precomputed window, FFT and sparse filterbank plus scratch buffers for one setting.
+ * The STFT → mel → dB chain runs in WebAssembly SIMD (logmel-kernel.ts, float64 like
+ * this file's JS chain) when available; the JS chain (fft.js) is the fallback and the
+ * reference the kernel is tested against (`useWasm: false`).
+ */
 export class LogMelExtractor {
   readonly params: FeatureParams;
   readonly shape: FeatureShape;
@@ -33,8 +39,9 @@ export class LogMelExtractor {
   private readonly stft: PowerStft;
   private readonly spec: Float64Array;
   private readonly melPower: Float64Array;
+  private readonly kernel: LogMelKernel | null;
 
-  constructor(params: FeatureParams, sampleRate = 16000) {
+  constructor(params: FeatureParams, sampleRate = 16000, opts: { useWasm?: boolean } = {}) {
     checkAgainstSampleRate(params, sampleRate);
     this.params = params;
     this.shape = featureShape(params, sampleRate);
@@ -51,6 +58,16 @@ export class LogMelExtractor {
     this.stft = new PowerStft(periodicHann(params.win_length, params.n_fft), params.hop_length);
     this.spec = new Float64Array(this.stft.bins);
     this.melPower = new Float64Array(this.shape.size);
+    const window = periodicHann(params.win_length, params.n_fft);
+    this.kernel = opts.useWasm === false ? null : LogMelKernel.create({
+      window, hop: params.hop_length, nFrames: this.shape.nFrames, nSamples: this.shape.nSamples,
+      filterbank: this.filterbank, amin: params.amin, ref: params.ref, topDb: params.top_db,
+    });
+  }
+
+  /** Whether compute() runs the WebAssembly kernel. */
+  get usesWasm(): boolean {
+    return this.kernel !== null;
   }
 
   /** Log-Mel of one clip into `out` (allocated when omitted). */
@@ -63,6 +80,10 @@ export class LogMelExtractor {
       y = samples.subarray(a, b);
     }
     const length = Math.min(nSamples, y.length); // fixed-length cut; the rest is zeros
+    if (this.kernel) {
+      this.kernel.compute(y, length, out);
+      return out;
+    }
     const { start, offset, weights, nMels } = this.filterbank;
     const spec = this.spec;
     const mel = this.melPower;

@@ -1,5 +1,6 @@
 // Builds the project's AssemblyScript DSP kernels with the `assemblyscript` compiler:
 //   src/audio/simd/pcm.as.ts        → pcm.wasm     (16-bit PCM peak / to float32)
+//   src/features/simd/logmel.as.ts  → logmel.wasm  (STFT power + mel, log-Mel in dB)
 // Run `npx tsx src/audio/simd/build.ts` after editing a source; the built modules are
 // committed, and test/audio/simd.test.ts checks they equal a fresh build.
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 
 export const KERNELS = [
   { source: fileURLToPath(new URL('./pcm.as.ts', import.meta.url)), wasm: fileURLToPath(new URL('./pcm.wasm', import.meta.url)) },
+  { source: fileURLToPath(new URL('../../features/simd/logmel.as.ts', import.meta.url)), wasm: fileURLToPath(new URL('../../features/simd/logmel.wasm', import.meta.url)) },
 ];
 
 // Stub runtime, no abort import, no asserts: the modules have no allocator and no
