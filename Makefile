@@ -90,7 +90,7 @@ bench-featurize: $(DEPS_STAMP)
 
 # ---- bench-backend (training backend helper adds its target below) -----------------
 
-# make bench-backend [BACKEND_ARGS="--clips 1152 --cpu-steps 2 --profile"]: seconds per
+# make bench-backend [BACKEND_ARGS="--clips 1152 --cpu-steps 1 --profile"]: seconds per
 # epoch of the default CNN (1152 random clips, batch 32) on wasm 1 thread, wasm on all
 # cores (data-parallel), cpu (a few steps, extrapolated), tfjs-node if it loads, and
 # PyTorch (bench/torch_epoch.py, when python3-torch is installed) in the same run;

@@ -4,7 +4,7 @@
 // epoch of the same model timed in the same run (bench/torch_epoch.py, 2 threads).
 //
 // Usage: npx tsx bench/backend.ts [--clips 1152] [--batch 32] [--threads N]
-//          [--modes wasm2,wasm1,torch,cpu,tensorflow] [--cpu-steps 2] [--profile]
+//          [--modes wasm2,wasm1,wasmT,torch,cpu,tensorflow] [--cpu-steps 1] [--profile]
 // Modes: wasm1 = wasm on this thread; wasm2 = wasm data-parallel on N worker threads
 // (default: all cores); wasmT = wasm on this thread with the THREADED SIMD build (XNNPACK
 // threadpool of N threads; prepareWasmThreads), run in a child process since that build
@@ -33,7 +33,7 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '32' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     modes: { type: 'string', default: 'wasm2,wasm1,wasmT,torch,cpu,tensorflow' },
-    'cpu-steps': { type: 'string', default: '2' },
+    'cpu-steps': { type: 'string', default: '1' },
     reference: { type: 'string', default: path.join(root, '..', 'shared', 'reference', 'anchor_results.json') },
     profile: { type: 'boolean', default: false },
   },
