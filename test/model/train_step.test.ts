@@ -176,24 +176,3 @@ describe('Replica.gradients', () => {
     }
   });
 });
-
-describe('per-mel-bin normalization', () => {
-  it('uses mean/std (ddof 0) over all frames of all clips per bin and applies (x - mean) / (std + eps)', async () => {
-    const { computeNormalization, applyNormalization } = await import('../../src/model/train/normalize.ts');
-    // 2 clips x 2 bins x 3 frames
-    const x = Float32Array.from([
-      1, 2, 3, /* bin 1 */ -80, -80, -80,
-      5, 6, 7, /* bin 1 */ -70, -70, -70,
-    ]);
-    const n = computeNormalization(x, 2, 3);
-    expect(n.mean).toEqual([4, -75]);
-    expect(n.std[0]).toBeCloseTo(Math.sqrt((9 + 4 + 1 + 1 + 4 + 9) / 6), 12);
-    expect(n.std[1]).toBe(5);
-    expect(n.eps).toBe(1e-8);
-    const y = applyNormalization(x, n, 3);
-    expect(y[0]).toBeCloseTo((1 - 4) / (n.std[0]! + 1e-8), 6);
-    expect(y[3]).toBeCloseTo(-1, 6);
-    expect(y[9]).toBeCloseTo(1, 6);
-    expect(() => computeNormalization(x.subarray(1), 2, 3)).toThrow(/not a positive multiple of 2 x 3/);
-  });
-});
