@@ -19,28 +19,20 @@ export interface WriteOptions {
   /** Codec of every column; default ZSTD. */
   compression?: Codec;
   /**
-   * Codec per leaf column, overriding `compression`. Keys are Parquet leaf paths:
-   * a flat column is its name, a List or FixedSizeList column `<name>.list.item`
-   * (arrow-rs stores both as a 3-level LIST whose element is the Arrow child field,
-   * `item`); an unknown path is refused rather than silently ignored.
+   * Codec per column, overriding `compression`, for flat (top-level, non-nested)
+   * columns only: parquet-wasm 0.8 turns the name into a one-part column path, so the
+   * leaf of a List/FixedSizeList column (`<name>.list.item` in the file) cannot be
+   * addressed (measured: such a key is silently ignored). Set `compression` for the
+   * nested columns and override the flat ones here; other names are refused.
    */
   columnCompression?: Record<string, Codec>;
 }
 
 export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'LZ4_RAW' | 'ZSTD';
 
-/** Parquet leaf paths of a table's columns, as parquet-wasm names them for per-column settings. */
-export function leafColumnPaths(table: Table): string[] {
-  const out: string[] = [];
-  const walk = (prefix: string, type: DataType, name: string) => {
-    const path = prefix ? `${prefix}.${name}` : name;
-    const children = (type as unknown as { children?: { name: string; type: DataType }[] }).children ?? [];
-    if (DataType.isList(type) || DataType.isFixedSizeList(type)) walk(`${path}.list`, children[0].type, children[0].name);
-    else if (DataType.isStruct(type)) for (const c of children) walk(path, c.type, c.name);
-    else out.push(path);
-  };
-  for (const f of table.schema.fields) walk('', f.type, f.name);
-  return out;
+/** Names of a table's flat (top-level primitive) columns: what columnCompression can address. */
+export function flatColumnNames(table: Table): string[] {
+  return table.schema.fields.filter((f) => !DataType.isList(f.type) && !DataType.isFixedSizeList(f.type) && !DataType.isStruct(f.type) && !DataType.isMap(f.type)).map((f) => f.name);
 }
 
 // parquet-wasm keeps footer key/value metadata in a hash map whose order changes from
@@ -62,9 +54,9 @@ export function toParquetBytes(table: Table, opts: WriteOptions = {}): Uint8Arra
     .setMaxRowGroupSize(opts.rowGroupSize ?? 1024)
     .setCreatedBy('ser-pipeline');
   if (opts.columnCompression) {
-    const known = leafColumnPaths(table);
+    const known = flatColumnNames(table);
     for (const [col, codec] of Object.entries(opts.columnCompression)) {
-      if (!known.includes(col)) throw new Error(`columnCompression: no leaf column '${col}' (leaf columns: ${known.join(', ')})`);
+      if (!known.includes(col)) throw new Error(`columnCompression: '${col}' is not a flat column of this table (flat columns: ${known.join(', ')}); nested columns take the file's compression`);
       builder = builder.setColumnCompression(col, pq.Compression[codec]);
     }
   }

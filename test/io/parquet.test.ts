@@ -3,7 +3,9 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeData, makeVector, Table, FixedSizeList, Float32, Field, Utf8, vectorFromArray, Int32 } from 'apache-arrow';
+import { closeSync, openSync } from 'node:fs';
 import { fixedSizeListChunks, readParquetFile, readParquetMetadata, toParquetBytes, writeParquetFile } from '../../src/io/parquet.ts';
+import { parquetFooter } from '../../src/io/parquet-rows.ts';
 
 function spectrogramTable(rows: number, size: number): { table: Table; flat: Float32Array } {
   const flat = new Float32Array(rows * size).map((_, i) => Math.sin(i) * 100);
@@ -52,6 +54,23 @@ describe('parquet io', () => {
     await writeParquetFile(path, spectrogramTable(10, 3).table);
     const back = await readParquetFile(path, { columns: ['id'] });
     expect(back.schema.fields.map((f) => f.name)).toEqual(['id']);
+  });
+
+  it('compression: one codec for the file, flat columns overridden; a nested column cannot be addressed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+    const path = join(dir, 'c.parquet');
+    const { table, flat } = spectrogramTable(20, 6);
+    await writeParquetFile(path, table, { compression: 'LZ4_RAW', columnCompression: { id: 'ZSTD' } });
+    const fd = openSync(path, 'r');
+    try {
+      const cols = parquetFooter(fd).rowGroups[0].columns;
+      expect(Object.fromEntries([...cols].map(([k, c]) => [k, c.codec]))).toEqual({ id: 'ZSTD', n: 'LZ4_RAW', 'spec.list.item': 'LZ4_RAW' });
+    } finally {
+      closeSync(fd);
+    }
+    const back = await readParquetFile(path);
+    expect(fixedSizeListChunks(back.getChild('spec')!).chunks[0]).toEqual(flat);
+    await expect(writeParquetFile(path, table, { columnCompression: { 'spec.list.item': 'LZ4_RAW' } })).rejects.toThrow(/'spec\.list\.item' is not a flat column of this table \(flat columns: id, n\)/);
   });
 
   it('names the file when it is not Parquet', async () => {
