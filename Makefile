@@ -100,6 +100,16 @@ BACKEND_ARGS ?=
 bench-backend: $(DEPS_STAMP)
 	npx tsx bench/backend.ts $(BACKEND_ARGS)
 
+# make bench-train DATA=<ravdess> [TRAIN_ARGS="--epochs 2 --set train.augment.mixup.alpha=0.2"]:
+# seconds per epoch of the real train stage code on fold 0 vs bench-backend's epoch on the
+# same number of clips (before and after, same run); last line: stage_s_per_epoch=…
+# backend_s_per_epoch=… ratio=… … peak_rss_mb=…
+TRAIN_ARGS ?=
+.PHONY: bench-train
+bench-train: $(DEPS_STAMP)
+	@test -n "$(DATA)" || { echo 'usage: make bench-train DATA=<ravdess> [TRAIN_ARGS="--epochs 2 --set train.k=v"]' >&2; exit 2; }
+	npx tsx bench/train.ts $(DATA) $(TRAIN_ARGS)
+
 # make bench-profile [PROFILE_ARGS="--batch 32 --steps 5"]: CPU ms per kernel of one
 # training step of the default CNN on one wasm thread (our kernels); last line key=value.
 PROFILE_ARGS ?=

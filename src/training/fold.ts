@@ -30,6 +30,9 @@ export interface TrainFoldOptions {
   signal?: AbortSignal;
   /** Benchmarks: stop after this many epochs (the artifact is still written). */
   maxEpochs?: number;
+  /** Benchmarks: called when an epoch's first step is about to start, and after each epoch. */
+  onEpochStart?: (epoch: number) => void;
+  onEpochEnd?: (log: EpochLog) => void;
 }
 
 export interface TrainFoldResult {
@@ -95,6 +98,7 @@ export async function trainFold(o: TrainFoldOptions): Promise<TrainFoldResult> {
       bestAcc = h.val_acc;
       bestEpoch = h.epoch;
     }
+    o.onEpochEnd?.(h);
     const f = (x: number | null) => (x == null ? '—' : x.toFixed(3));
     log(`fold ${o.fold} epoch ${h.epoch}/${epochs}: loss ${f(h.train_loss)} acc ${f(h.train_acc)} | val loss ${f(h.val_loss)} acc ${f(h.val_acc)}` +
       ` | lr ${h.lr.toPrecision(3)} | ${h.train_seconds.toFixed(1)}+${h.val_seconds.toFixed(1)} s` +
@@ -109,7 +113,7 @@ export async function trainFold(o: TrainFoldOptions): Promise<TrainFoldResult> {
     lrSchedule: p.lr_schedule.kind === 'constant' && p.lr_schedule.warmup_epochs === 0
       ? null : (e) => learningRate(p.lr, p.lr_schedule, e, p.epochs),
     classWeights, patience: p.patience, threads: p.threads, isolate: true, backend: p.backend, transform,
-    onBatch, onEpoch, signal: o.signal,
+    onBatch, onEpoch, onEpochStart: o.onEpochStart, signal: o.signal,
   });
   o.progress?.(result.epochsRun * batches, result.epochsRun * batches, `fold ${o.fold} done`);
 
