@@ -1,11 +1,11 @@
 // resample: every clip ingest accepted (status ok or modified) decoded again from the
 // dataset and resampled to audio.sample_rate on the worker pool → audio.parquet
-// (full clip length, mono float32), written row group by row group as the clips come
-// back in order, so memory holds a few batches, not the corpus. Labels stay in
-// ingest's manifest.
+// (full clip length, mono float32). The file is laid out first from the manifest's
+// frame counts, and each worker writes its clips' samples into their places: the main
+// thread never holds or copies audio. Labels stay in ingest's manifest.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AudioParquetWriter } from '../src/audio/audio-parquet.ts';
+import { AudioParquetLayout } from '../src/audio/audio-parquet.ts';
 import { parseAudioParams } from '../src/audio/params.ts';
 import { resampledLength } from '../src/audio/resample.ts';
 import { poolForEach } from '../src/audio/pool-map.ts';
@@ -44,46 +44,42 @@ export default defineStage({
       throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
     }
 
+    // Every clip's length is known now (ceil(frames · out/in)): reserve its place.
+    const lengths = clips.map((c) => resampledLength(c.frames, c.rate, rate));
+    const w0 = performance.now();
+    const layout = new AudioParquetLayout(join(ctx.outDir, 'audio.parquet'), clips.map((c, i) => ({ id: c.id, sampleRate: rate, length: lengths[i] })));
+    let writeMs = performance.now() - w0;
     const failed: string[] = [];
-    const writer = new AudioParquetWriter(join(ctx.outDir, 'audio.parquet'));
     let inSeconds = 0;
-    let writeMs = 0;
-    let written = 0;
     try {
       await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
-        clips.map((c) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32 })),
+        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
         (r, i) => {
           const c = clips[i];
           if (!r.ok) {
             failed.push(r.reason);
             return;
           }
-          const expect = resampledLength(c.frames, c.rate, rate);
-          if (r.fromRate !== c.rate || r.frames !== c.frames || r.samples.length !== expect) {
-            throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.samples.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${expect}); rerun ingest`);
+          if (r.fromRate !== c.rate || r.frames !== c.frames || r.length !== lengths[i] || !r.written) {
+            throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${lengths[i]}); rerun ingest`);
           }
-          if (failed.length) return; // the stage fails below; no point writing more
           inSeconds += c.frames / c.rate;
-          const w0 = performance.now();
-          writer.add({ id: c.id, sampleRate: rate, samples: r.samples });
-          writeMs += performance.now() - w0;
-          written++;
         },
         { progress: (d, t) => ctx.progress(d, t) });
       if (failed.length) {
         throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);
       }
-      const w0 = performance.now();
-      writer.close();
-      writeMs += performance.now() - w0;
+      const w1 = performance.now();
+      layout.close();
+      writeMs += performance.now() - w1;
     } catch (err) {
-      await writer.abort();
+      await layout.abort();
       throw err;
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - cpu0;
     const fromRates = [...new Set(clips.map((c) => c.rate))].sort((a, b) => a - b).join(', ');
-    ctx.log(`${written} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - writeMs / 1000).toFixed(2)} s ` +
-      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (streamed); CPU ${cpu.toFixed(2)} s`);
+    ctx.log(`${clips.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - writeMs / 1000).toFixed(2)} s ` +
+      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (layout + footer; the workers write the samples); CPU ${cpu.toFixed(2)} s`);
   },
 });

@@ -1,20 +1,33 @@
 // audio.parquet (CONTRACTS.md): id (utf8), sample_rate (int32), n_samples (int32),
-// samples (List<Float32>, mono). Written row group by row group while the resample
-// stage's clips arrive (src/io/parquet-rows.ts: PLAIN float32, uncompressed — ZSTD
-// shrank resampled audio by only ~10 % for ~3 ms of CPU per clip to write and read), so
-// the corpus (~340 MB of float32) is never held whole in memory, and a reader can find
-// each clip's samples at a byte offset (featurize reads just the part it uses).
+// samples (List<Float32>, mono). Uncompressed PLAIN pages (src/io/parquet-rows.ts): ZSTD
+// shrank resampled audio by only ~10 % for ~3 ms of CPU per clip to write and read.
+//
+// The file is laid out before the audio exists: every clip's length is known from the
+// manifest (frames, rate), so AudioParquetLayout writes ids, rates, lengths, page
+// headers and levels at once and leaves a hole of 4·n bytes per clip; the resample
+// workers write each clip's samples straight into its hole (positioned writes), and
+// close() adds the footer. No clip crosses threads or is copied by the main thread, and
+// the corpus (~340 MB of float32) is never held in memory. A reader finds each clip's
+// samples at a byte offset (featurize reads just the part it uses).
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { ParquetRowsWriter, type ColumnSpec } from '../io/parquet-rows.ts';
+import { FloatListHoles, ParquetRowsWriter, type ColumnSpec } from '../io/parquet-rows.ts';
 
 export interface AudioClip {
   id: string;
   sampleRate: number;
   samples: Float32Array;
+}
+
+/** A clip of audio.parquet before its samples exist. */
+export interface PlannedClip {
+  id: string;
+  sampleRate: number;
+  /** Number of samples. */
+  length: number;
 }
 
 /** Clips per row group (≈ 15 MB of 16 kHz audio). */
@@ -28,49 +41,48 @@ export const AUDIO_COLUMNS: ColumnSpec[] = [
 ];
 
 /**
- * Streams clips into audio.parquet: add() them in order, close() at the end. The file is
- * written under a temporary sibling name and renamed into place by close(), so a failed
+ * audio.parquet with every clip's place reserved. Written under a temporary sibling
+ * name (`tmpPath`, where the samples go) and renamed into place by close(), so a failed
  * or killed run never leaves a complete-looking audio.parquet.
  */
-export class AudioParquetWriter {
-  private readonly tmp: string;
+export class AudioParquetLayout {
+  readonly tmpPath: string;
+  /** Byte offset in tmpPath of each clip's samples (null for an empty clip). */
+  readonly offsets: (number | null)[] = [];
   private readonly writer: ParquetRowsWriter;
-  private pending: AudioClip[] = [];
   private done = false;
 
-  constructor(readonly path: string, readonly rowGroupSize = AUDIO_ROW_GROUP) {
-    this.tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-    this.writer = new ParquetRowsWriter(this.tmp, AUDIO_COLUMNS);
+  constructor(readonly path: string, clips: readonly PlannedClip[], rowGroupSize = AUDIO_ROW_GROUP) {
+    this.tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    this.writer = new ParquetRowsWriter(this.tmpPath, AUDIO_COLUMNS);
+    try {
+      for (let i = 0; i < clips.length; i += rowGroupSize) {
+        const c = clips.slice(i, i + rowGroupSize);
+        const lengths = Int32Array.from(c, (x) => x.length);
+        this.offsets.push(...this.writer.reserveRowGroup({
+          id: c.map((x) => x.id),
+          sample_rate: Int32Array.from(c, (x) => x.sampleRate),
+          n_samples: lengths,
+          samples: new FloatListHoles(lengths),
+        }));
+      }
+    } catch (err) {
+      this.writer.abort();
+      void rm(this.tmpPath, { force: true });
+      throw err;
+    }
   }
 
-  add(clip: AudioClip): void {
-    this.pending.push(clip);
-    if (this.pending.length >= this.rowGroupSize) this.flush();
-  }
-
-  private flush(): void {
-    const c = this.pending;
-    if (!c.length) return;
-    this.pending = [];
-    this.writer.writeRowGroup({
-      id: c.map((x) => x.id),
-      sample_rate: Int32Array.from(c, (x) => x.sampleRate),
-      n_samples: Int32Array.from(c, (x) => x.samples.length),
-      samples: c.map((x) => x.samples),
-    });
-  }
-
+  /** Footer, then rename into place. Every clip's samples must have been written. */
   close(): void {
     if (this.done) return;
+    this.done = true;
     try {
-      this.flush();
       this.writer.close();
-      this.done = true;
-      renameSync(this.tmp, this.path);
+      renameSync(this.tmpPath, this.path);
     } catch (err) {
-      this.done = true;
       this.writer.abort();
-      void rm(this.tmp, { force: true });
+      void rm(this.tmpPath, { force: true });
       throw err;
     }
   }
@@ -80,17 +92,31 @@ export class AudioParquetWriter {
     if (this.done) return;
     this.done = true;
     this.writer.abort();
-    await rm(this.tmp, { force: true });
+    await rm(this.tmpPath, { force: true });
+  }
+}
+
+/** Write clips' samples into their reserved places (any thread): [byte offset, samples] pairs. */
+export function writeSamplesAt(path: string, pieces: readonly [offset: number, samples: Float32Array][]): void {
+  const fd = openSync(path, 'r+');
+  try {
+    for (const [offset, x] of pieces) {
+      const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+      let done = 0;
+      while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, offset + done);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
 export async function writeAudioParquet(path: string, clips: AudioClip[], rowGroupSize = AUDIO_ROW_GROUP): Promise<void> {
-  const w = new AudioParquetWriter(path, rowGroupSize);
+  const layout = new AudioParquetLayout(path, clips.map((c) => ({ id: c.id, sampleRate: c.sampleRate, length: c.samples.length })), rowGroupSize);
   try {
-    for (const c of clips) w.add(c);
-    w.close();
+    writeSamplesAt(layout.tmpPath, clips.flatMap((c, i) => (layout.offsets[i] === null ? [] : [[layout.offsets[i]!, c.samples] as [number, Float32Array]])));
+    layout.close();
   } catch (err) {
-    await w.abort();
+    await layout.abort();
     throw err;
   }
 }

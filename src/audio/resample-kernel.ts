@@ -307,10 +307,18 @@ function ensureMemory(k: WasmKernel, bytes: number): void {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
-/** Run the kernel, in WebAssembly SIMD when available. */
-export function runKernel(c: KernelCall, out: Float32Array, useWasm = true): void {
+/**
+ * Run the kernel, in WebAssembly SIMD when available, into `out`; with out = null the
+ * result is a view of the kernel's memory, valid until the next call on this thread
+ * (or a new array on the JS path).
+ */
+export function runKernel(c: KernelCall, out: Float32Array | null, useWasm = true): Float32Array {
   const k = useWasm ? wasmKernel() : null;
-  if (!k) return runKernelJs(c, out);
+  if (!k) {
+    const o = out ?? new Float32Array(c.n);
+    runKernelJs(c, o);
+    return o;
+  }
   let tableAt = k.tables.get(c.table);
   if (tableAt === undefined) {
     // Tables stay resident (one per ratio); drop them all if they ever grow large.
@@ -334,7 +342,10 @@ export function runKernel(c: KernelCall, out: Float32Array, useWasm = true): voi
   xs.fill(0, c.pad + c.x.length);
   const fn = c.rowScale === 0 ? k.exact : k.interp;
   fn(tableAt, c.taps, xAt, outAt, c.n, c.up, c.stepPhase, c.stepBase, c.phase0, c.base0, c.rowScale);
-  out.set(new Float32Array(k.memory.buffer, outAt, c.n));
+  const view = new Float32Array(k.memory.buffer, outAt, c.n);
+  if (!out) return view;
+  out.set(view);
+  return out;
 }
 
 const align16 = (v: number): number => (v + 15) & ~15;

@@ -210,10 +210,26 @@ export function resample(x: Float32Array, fromRate: number, toRate: number, opts
     checkRate(fromRate, 'fromRate');
     return x.slice();
   }
+  return run(x, fromRate, toRate, opts, false);
+}
+
+/**
+ * resample() for a caller that consumes the result at once (the resample task writes it
+ * to audio.parquet): the result may be a view of this thread's kernel memory, valid
+ * until the next resample on the thread — no fresh array per clip.
+ */
+export function resampleTransient(x: Float32Array, fromRate: number, toRate: number): Float32Array {
+  if (fromRate === toRate) {
+    checkRate(fromRate, 'fromRate');
+    return x;
+  }
+  return run(x, fromRate, toRate, {}, true);
+}
+
+function run(x: Float32Array, fromRate: number, toRate: number, opts: DesignOptions & { useWasm?: boolean }, transient: boolean): Float32Array {
   const d = resampleDesign(fromRate, toRate, opts);
   const n = resampledLength(x.length, fromRate, toRate);
-  const out = new Float32Array(n);
-  if (n === 0) return out;
+  if (n === 0) return new Float32Array(0);
   // Zero padding so every window is in range: tap j of output (base i) reads
   // x[i - half + 1 + j], stored at padded index i + 1 + j.
   const half = d.taps / 2;
@@ -231,6 +247,5 @@ export function resample(x: Float32Array, fromRate: number, toRate: number, opts
     base0: 1,
     rowScale: d.mode === 'exact' ? 0 : (d.rows - 1) / d.up,
   };
-  runKernel(call, out, opts.useWasm ?? true);
-  return out;
+  return runKernel(call, transient ? null : new Float32Array(n), opts.useWasm ?? true);
 }

@@ -1,14 +1,15 @@
 // Per-clip work run on the shared worker pool, a batch of clips per task (poolMap:
 // 'inspectClips' | 'resampleClips' in new URL('../src/audio/tasks.ts', import.meta.url)).
-// Each clip is read from its source (file or zip entry), decoded and returned as plain
-// data; a bad file comes back as { ok: false, reason }, never as a thrown error, so one
-// broken clip cannot fail the batch.
-import { withTransfer, type TransferResult } from '../pipeline/task.ts';
+// Each clip is read from its source (file or zip entry) and decoded; ingest gets plain
+// facts back, resample's samples go straight into audio.parquet. A bad file comes back
+// as { ok: false, reason }, never as a thrown error, so one broken clip cannot fail the
+// batch.
 import { readSourceTransient, type SourceRef } from '../dataset/sources.ts';
 import { hex8 } from '../dataset/zip.ts';
 import { decodeAudio } from './decode.ts';
 import { AudioDecodeError } from './errors.ts';
-import { resample } from './resample.ts';
+import { resampleTransient } from './resample.ts';
+import { writeSamplesAt } from './audio-parquet.ts';
 import { SILENCE_PEAK } from './types.ts';
 
 export interface InspectArg {
@@ -69,20 +70,29 @@ export interface ResampleArg {
   toRate: number;
   /** CRC-32 ingest saw; a different file now is an error, not silently other audio. */
   crc32: string;
+  /** Where the samples go: audio.parquet's temporary file, the clip's byte offset and expected length. */
+  out: { path: string; offset: number | null; length: number };
 }
 
 export type ResampleResult =
-  | { ok: true; fromRate: number; frames: number; samples: Float32Array }
+  | { ok: true; fromRate: number; frames: number; length: number; written: boolean }
   | { ok: false; reason: string };
 
-/** A batch of resampleClip; the sample buffers are moved to the caller, not copied. */
-export async function resampleClips(args: ResampleArg[]): Promise<TransferResult<ResampleResult[]>> {
+/**
+ * A batch of resampleClip: each clip's samples are written straight into its reserved
+ * place in audio.parquet (see AudioParquetLayout) — nothing but a small result travels
+ * back to the main thread.
+ */
+export async function resampleClips(args: ResampleArg[]): Promise<ResampleResult[]> {
   const out: ResampleResult[] = [];
   for (const a of args) out.push(await resampleClip(a));
-  return withTransfer(out, out.flatMap((r) => (r.ok ? [r.samples.buffer as ArrayBuffer] : [])));
+  return out;
 }
 
-/** Decode a clip and resample it to `toRate`. */
+/**
+ * Decode a clip, resample it to `toRate` and write it at its offset — only when its
+ * length is the one reserved (a different length is reported, and fails the stage).
+ */
 export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
   try {
     const src = readSourceTransient(arg.ref);
@@ -90,10 +100,13 @@ export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
     if (arg.crc32 && crc !== arg.crc32) {
       return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (CRC-32 ${crc}, was ${arg.crc32}); rerun ingest` };
     }
-    // mono is a scratch view (transient): resample() copies it into its kernel's memory
+    // decode into scratch memory and resample into the kernel's memory (both transient):
+    // the samples are written to the file right away, no array per clip
     const d = await decodeAudio(src.bytes, arg.ref.rel, { transient: true });
-    const samples = resample(d.mono, d.sampleRate, arg.toRate);
-    return { ok: true, fromRate: d.sampleRate, frames: d.frames, samples };
+    const samples = resampleTransient(d.mono, d.sampleRate, arg.toRate);
+    const fits = samples.length === arg.out.length;
+    if (fits && arg.out.offset !== null) writeSamplesAt(arg.out.path, [[arg.out.offset, samples]]);
+    return { ok: true, fromRate: d.sampleRate, frames: d.frames, length: samples.length, written: fits };
   } catch (err) {
     return { ok: false, reason: `${arg.ref.rel}: ${problem(err)}` };
   }

@@ -155,9 +155,9 @@ async function planWithParquetWasm(path: string): Promise<Omit<AudioFilePlan, 'p
 /**
  * Read clips located by planAudioFile (fast path) into one buffer: clip k's samples are
  * `samples.subarray(starts[k], starts[k] + lengths[k])`, at most `limit` samples each
- * (null = the whole clip).
+ * (null = the whole clip). `alloc(n)` gives the buffer (n floats; default a new array).
  */
-export function readClips(path: string, clips: ListRowLocation[], limit: number | null): { samples: Float32Array; starts: Int32Array; lengths: Int32Array } {
+export function readClips(path: string, clips: ListRowLocation[], limit: number | null, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): { samples: Float32Array; starts: Int32Array; lengths: Int32Array } {
   const lengths = Int32Array.from(clips, (c) => (limit === null ? c.length : Math.min(c.length, limit)));
   const starts = new Int32Array(clips.length);
   let total = 0;
@@ -165,7 +165,7 @@ export function readClips(path: string, clips: ListRowLocation[], limit: number 
     starts[k] = total;
     total += n;
   });
-  const samples = new Float32Array(total);
+  const samples = alloc(total);
   const fd = openSync(path, 'r');
   try {
     clips.forEach((c, k) => readFloatList(fd, c, samples.subarray(starts[k], starts[k] + lengths[k]), lengths[k]));

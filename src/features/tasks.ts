@@ -29,10 +29,18 @@ export interface RowGroupResult {
   logmel: Float32Array;
 }
 
+// The audio of a task is read into this thread's reusable buffer: a fresh ~5 MB array
+// per task cost ~0.15 ms per clip in allocation and page faults.
+let scratch = new Float32Array(0);
+const scratchOf = (n: number): Float32Array => {
+  if (scratch.length < n) scratch = new Float32Array(Math.max(n, 2 * scratch.length));
+  return scratch.subarray(0, n);
+};
+
 export function logMelClips(task: ClipsTask) {
   const ex = logMelExtractor(task.params, task.sampleRate);
   // Only the first duration_s seconds are used unless silence is trimmed first.
-  const { samples, starts, lengths } = readClips(task.path, task.clips, task.params.trim_silence ? null : ex.shape.nSamples);
+  const { samples, starts, lengths } = readClips(task.path, task.clips, task.params.trim_silence ? null : ex.shape.nSamples, scratchOf);
   const size = ex.shape.size;
   const n = task.clips.length;
   const out = new Float32Array(n * size);

@@ -41,7 +41,7 @@ export interface ColumnSpec {
   kind: ColumnKind;
 }
 /** One row group's values, by column name: string[] | Int32Array | Float32Array[] (one array per row). */
-export type RowGroupValues = Record<string, readonly string[] | Int32Array | readonly Float32Array[]>;
+export type RowGroupValues = Record<string, readonly string[] | Int32Array | readonly Float32Array[] | FloatListHoles>;
 
 function schemaElements(columns: ColumnSpec[]): ThriftValue[] {
   // SchemaElement: 1 type, 3 repetition_type, 4 name, 5 num_children, 6 converted_type, 10 logicalType
@@ -93,12 +93,20 @@ function pushRun(runs: [number, number][], value: number, count: number): void {
 }
 
 interface ChunkParts {
-  parts: Uint8Array[];
+  /** Bytes to write in order; a number is a hole of that many bytes, filled later by others. */
+  parts: (Uint8Array | number)[];
   numValues: number;
 }
 
+/** Lengths of the rows of a float32-list column whose values are written later (see reserveRowGroup). */
+export class FloatListHoles {
+  constructor(readonly lengths: Int32Array) {}
+}
+
 function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: number): ChunkParts {
-  if (values.length !== rows) throw new Error(`column ${c.name}: ${values.length} values for ${rows} rows`);
+  const count = values instanceof FloatListHoles ? values.lengths.length : values.length;
+  if (count !== rows) throw new Error(`column ${c.name}: ${count} values for ${rows} rows`);
+  if (values instanceof FloatListHoles && c.kind !== 'float32-list') throw new Error(`column ${c.name}: only a float32-list column can be reserved`);
   if (c.kind === 'utf8') {
     const strs = values as readonly string[];
     const encoded = strs.map((s) => {
@@ -118,26 +126,34 @@ function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: numbe
     const v = values instanceof Int32Array ? values : Int32Array.from(values as unknown as number[]);
     return { parts: [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)], numValues: rows };
   }
-  const lists = values as readonly Float32Array[];
+  const lengths = values instanceof FloatListHoles
+    ? values.lengths
+    : Int32Array.from(values as readonly Float32Array[], (l) => {
+      if (!(l instanceof Float32Array)) throw new Error(`column ${c.name}: a row is not a Float32Array`);
+      return l.length;
+    });
   const rep: [number, number][] = [];
   const def: [number, number][] = [];
   let numValues = 0;
-  for (const l of lists) {
-    if (!(l instanceof Float32Array)) throw new Error(`column ${c.name}: a row is not a Float32Array`);
-    if (l.length === 0) {
+  for (const n of lengths) {
+    if (n === 0) {
       // an empty list: one level entry (rep 0, def 0), no value
       pushRun(rep, 0, 1);
       pushRun(def, 0, 1);
       numValues += 1;
     } else {
       pushRun(rep, 0, 1);
-      pushRun(rep, 1, l.length - 1);
-      pushRun(def, 1, l.length);
-      numValues += l.length;
+      pushRun(rep, 1, n - 1);
+      pushRun(def, 1, n);
+      numValues += n;
     }
   }
-  const parts: Uint8Array[] = [levelBytes(rep), levelBytes(def)];
-  for (const l of lists) if (l.length) parts.push(new Uint8Array(l.buffer, l.byteOffset, l.byteLength));
+  const parts: (Uint8Array | number)[] = [levelBytes(rep), levelBytes(def)];
+  if (values instanceof FloatListHoles) {
+    for (const n of lengths) if (n) parts.push(4 * n);
+  } else {
+    for (const l of values as readonly Float32Array[]) if (l.length) parts.push(new Uint8Array(l.buffer, l.byteOffset, l.byteLength));
+  }
   return { parts, numValues };
 }
 
@@ -161,23 +177,39 @@ export class ParquetRowsWriter {
 
   private write(b: Uint8Array): void {
     let done = 0;
-    while (done < b.byteLength) done += writeSync(this.fd, b, done, b.byteLength - done);
+    while (done < b.byteLength) done += writeSync(this.fd, b, done, b.byteLength - done, this.pos + done);
     this.pos += b.byteLength;
   }
 
   /** Append one row group (every column, same number of rows). */
   writeRowGroup(values: RowGroupValues): void {
+    this.rowGroup(values);
+  }
+
+  /**
+   * Append one row group whose float32-list column is given as FloatListHoles: every
+   * byte but those values is written now, and the file offset of each row's values is
+   * returned, for others (worker threads) to fill with positioned writes of
+   * `4 · length` bytes of little-endian float32 before close().
+   */
+  reserveRowGroup(values: RowGroupValues): (number | null)[] {
+    return this.rowGroup(values);
+  }
+
+  private rowGroup(values: RowGroupValues): (number | null)[] {
     if (this.closed) throw new Error(`${this.path}: writer is closed`);
-    const rows = values[this.columns[0].name]?.length ?? 0;
-    if (rows === 0) return;
+    const first = values[this.columns[0].name];
+    const rows = first instanceof FloatListHoles ? first.lengths.length : first?.length ?? 0;
+    if (rows === 0) return [];
     const start = this.pos;
     const chunks: ThriftValue[] = [];
+    const holes: (number | null)[] = [];
     let total = 0;
     for (const c of this.columns) {
       const col = values[c.name];
       if (!col) throw new Error(`row group has no column '${c.name}'`);
       const { parts, numValues } = encodeColumn(c, col, rows);
-      const bodySize = parts.reduce((n, p) => n + p.byteLength, 0);
+      const bodySize = parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.byteLength), 0);
       if (bodySize > 0x7fffffff) throw new Error(`column ${c.name}: a row group of ${bodySize} bytes is too large for one page; write smaller row groups`);
       // PageHeader: 1 type, 2 uncompressed size, 3 compressed size, 5 DataPageHeader
       // (1 num_values, 2 encoding, 3 definition level encoding, 4 repetition level encoding)
@@ -187,7 +219,17 @@ export class ParquetRowsWriter {
       ]));
       const pageAt = this.pos;
       this.write(header);
-      for (const p of parts) this.write(p);
+      const gaps: number[] = [];
+      for (const p of parts) {
+        if (typeof p === 'number') {
+          gaps.push(this.pos);
+          this.pos += p; // left for the caller's positioned writes
+        } else this.write(p);
+      }
+      if (col instanceof FloatListHoles) {
+        let g = 0; // rows of length 0 have no values and so no hole
+        for (const n of col.lengths) holes.push(n > 0 ? gaps[g++] : null);
+      }
       const size = header.byteLength + bodySize;
       total += size;
       const type = c.kind === 'utf8' ? TYPE.BYTE_ARRAY : c.kind === 'int32' ? TYPE.INT32 : TYPE.FLOAT;
@@ -207,6 +249,7 @@ export class ParquetRowsWriter {
       [7, i16(this.rowGroups.length)],
     ]));
     this.numRows += rows;
+    return holes;
   }
 
   /** Write the footer and close the file. */

@@ -3,11 +3,11 @@
 // that locates list rows in our files and in parquet-wasm's uncompressed files alike,
 // and says when a file is outside what it reads.
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeLevels, locateFloatLists, parquetFooter, ParquetRowsWriter, readFlatColumn, readFloatList, UnsupportedParquetError, type ColumnSpec } from '../../src/io/parquet-rows.ts';
+import { decodeLevels, FloatListHoles, locateFloatLists, parquetFooter, ParquetRowsWriter, readFlatColumn, readFloatList, UnsupportedParquetError, type ColumnSpec } from '../../src/io/parquet-rows.ts';
 import { decodeThrift, encodeThrift, i32, i64, str, struct, structList } from '../../src/io/thrift.ts';
 import { readParquetFile, writeParquetFile } from '../../src/io/parquet.ts';
 import { audioTable } from '../features/audio-table.ts';
@@ -70,6 +70,24 @@ describe('ParquetRowsWriter', () => {
     const a = await readFile(await writeFile(dir, 'a.parquet', [['x', '1'], ['y', '2']]));
     const b = await readFile(await writeFile(dir, 'b.parquet', [['x', '1'], ['y', '2']]));
     expect(a.equals(b)).toBe(true);
+  });
+
+  it('reserves the float values of a row group for positioned writes filled later, in any order', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'pqr-')), 'r.parquet');
+    const w = new ParquetRowsWriter(path, COLUMNS);
+    const want = groups();
+    const holes = want.map((g) => w.reserveRowGroup({ ...g, samples: new FloatListHoles(Int32Array.from(g.samples, (x) => x.length)) }));
+    expect(holes.map((h) => h.map((o) => o === null))).toEqual([[false, true, false], [false]]); // the empty list has no place
+    w.close();
+    // fill from the last to the first, as threads finishing in any order would
+    const fd = openSync(path, 'r+');
+    want.flatMap((g, k) => g.samples.map((x, r) => [holes[k][r], x] as const)).reverse().forEach(([at, x]) => {
+      if (at !== null) writeSync(fd, new Uint8Array(x.buffer, x.byteOffset, x.byteLength), 0, x.byteLength, at);
+    });
+    closeSync(fd);
+    const t = await readParquetFile(path);
+    want.flatMap((g) => g.samples).forEach((x, i) => expect((t.getChild('samples')!.get(i) as { toArray(): Float32Array }).toArray()).toEqual(x));
+    expect(t.getChild('id')!.toArray()).toEqual(['a', 'bé', 'c', 'd']);
   });
 
   it('refuses a row group whose columns disagree in length', async () => {
