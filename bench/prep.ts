@@ -11,11 +11,19 @@
 // (entries Actor_XX/…wav) and times the zip input.
 // Compared with the reference (../shared/reference/anchor_results.json, feature
 // extraction of the 1440 files: decode + resample + log-Mel).
+//
+// The machine is shared, so wall times mostly measure the other processes: the summary
+// also gives CPU seconds — per stage (each stage logs its process CPU, all threads) and
+// for the whole `ser run` (/usr/bin/time: process start, data hashing, everything) —
+// the load average before and after, and quiet_est_s, an estimate of the stages' wall
+// time on an idle machine: each stage's CPU spread over the threads, plus the part of
+// it that runs on the main thread alone (its log's serial seconds, scaled by the same
+// CPU/wall ratio as the rest of the stage).
 // Last line: one key=value summary.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
@@ -78,9 +86,15 @@ interface RunResult {
   statuses: Record<string, number>;
   /** From resample's log line: decode+resample on the pool vs the audio.parquet write. */
   resampleComputeS?: number;
+  /** From featurize's log line: the features.parquet write (main thread only). */
+  featurizeWriteS?: number;
   resampleWriteS?: number;
   /** CPU seconds (user + system) of the whole `ser run`, all threads. */
   cpuS?: number;
+  /** Per stage, from its log line: CPU seconds of the stage (all threads). */
+  stageCpu: Record<string, number>;
+  /** Load average (1 min) before and after the run. */
+  load: [number, number];
 }
 
 /** `ser run <target>` in a fresh workspace over the repo's code; per-stage seconds from its lock. */
@@ -94,6 +108,7 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
     const log = join(CACHE, `prep-${label}.log`);
     const out = createWriteStream(log);
     let peakKb = 0;
+    const loadBefore = loadavg()[0];
     const t0 = performance.now();
     // /usr/bin/time (when there) gives the run's CPU seconds, which unlike wall time
     // hardly depend on what else the machine is doing.
@@ -123,6 +138,7 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
       peakKb = Math.max(peakKb, maxKb);
     }
     const wallS = (performance.now() - t0) / 1000;
+    const loadAfter = loadavg()[0];
     if (code !== 0) throw new Error(`ser run ${target} on ${dataPath} failed (exit ${code}); log: ${log}\n${readFileSync(log, 'utf8').slice(-3000)}`);
     const lock = parseYaml(await readFile(join(ws, 'pipeline.lock'), 'utf8')) as Record<string, unknown>;
     const entries = collectEntries(lock);
@@ -141,10 +157,14 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
       statuses[s] = (statuses[s] ?? 0) + 1;
       if (s === 'ok' || s === 'modified') audioS += dur[i] ?? 0;
     });
-    const split = /decode\+resample ([\d.]+) s .*write ([\d.]+) s/.exec(readFileSync(log, 'utf8'));
+    const logText = readFileSync(log, 'utf8');
+    const split = /decode\+resample ([\d.]+) s .*write ([\d.]+) s/.exec(logText);
+    const stageCpu: Record<string, number> = {};
+    for (const m of logText.matchAll(/^\[[^\]]*\] (\w+): .*CPU ([\d.]+) s/gm)) stageCpu[m[1]] = Number(m[2]);
     return {
       label, wallS, stages: durations, peakRssMb: peakKb / 1024, audioS, files: status.length, statuses,
       resampleComputeS: split ? Number(split[1]) : undefined, resampleWriteS: split ? Number(split[2]) : undefined, cpuS,
+      stageCpu, load: [loadBefore, loadAfter], featurizeWriteS: Number(/featurize: .*, write ([\d.]+) s/.exec(logText)?.[1] ?? 0),
     };
   } finally {
     await rm(ws, { recursive: true, force: true });
@@ -191,6 +211,27 @@ async function oneCore(wavDir: string, n = 120): Promise<{ resampleX: number; de
   return { resampleX: audio / (cpu() - c), decodeMs: (decodeS / files.length) * 1000 };
 }
 
+/**
+ * Idle-machine wall estimate of the stages: per stage, CPU / threads, plus the
+ * main-thread-only part (ingest/featurize: stage wall minus the pool phase; resample:
+ * its layout + footer write) converted to CPU by the stage's own CPU/wall ratio — on a
+ * loaded machine that part is also slowed down, and on an idle one it is not.
+ */
+function quietEstimate(r: RunResult, stages: string[]): number {
+  const threads = Number(process.env.SER_THREADS) || availableParallelism();
+  let est = 0;
+  for (const s of stages) {
+    const cpu = r.stageCpu[s];
+    const wall = r.stages[s];
+    const serialWall = s === 'resample' ? r.resampleWriteS ?? 0 : s === 'featurize' ? r.featurizeWriteS ?? 0 : 0;
+    // CPU per wall second while the stage ran: the share of a core it got
+    const share = wall > 0 ? Math.min(threads, cpu / wall) : 1;
+    const serialCpu = serialWall * Math.min(1, share);
+    est += (cpu - serialCpu) / threads + serialCpu;
+  }
+  return est;
+}
+
 function describeRun(r: RunResult, stages: string[]): string {
   const total = stages.reduce((s, st) => s + (r.stages[st] ?? 0), 0);
   const per = stages.map((s) => `${s} ${fmt(r.stages[s] ?? NaN)} s`).join(', ');
@@ -198,7 +239,8 @@ function describeRun(r: RunResult, stages: string[]): string {
   return `${r.label}: ${per} → ${fmt(total)} s for ${r.files} files (${st}; ${(r.audioS / 60).toFixed(1)} min of audio, ` +
     `${(r.audioS / total).toFixed(0)}× realtime)` +
     (r.resampleComputeS !== undefined ? `; resample = decode+resample ${fmt(r.resampleComputeS)} s + write ${fmt(r.resampleWriteS!)} s` : '') +
-    `; wall ${fmt(r.wallS)} s incl. engine start and data hashing` + (r.cpuS !== undefined ? `, CPU ${fmt(r.cpuS)} s` : '') + `; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+    `; wall ${fmt(r.wallS)} s incl. engine start and data hashing` + (r.cpuS !== undefined ? `, CPU ${fmt(r.cpuS)} s` : '') +
+    `; stage CPU ${stages.map((s) => `${s} ${fmt(r.stageCpu[s] ?? NaN)} s`).join(', ')}; load ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
 }
 
 async function main(): Promise<void> {
@@ -246,7 +288,11 @@ async function main(): Promise<void> {
     files: wav.files, audio_min: (wav.audioS / 60).toFixed(1), stages: stages.join('+'),
     ...Object.fromEntries(stages.map((s) => [`${s}_s`, fmt(wav.stages[s] ?? NaN)])),
     ...(wav.resampleComputeS !== undefined ? { resample_compute_s: fmt(wav.resampleComputeS), resample_write_s: fmt(wav.resampleWriteS!) } : {}),
-    total_s: fmt(ours), ...(wav.cpuS !== undefined ? { run_cpu_s: fmt(wav.cpuS) } : {}), realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
+    ...Object.fromEntries(stages.filter((s) => wav.stageCpu[s] !== undefined).map((s) => [`${s}_cpu_s`, fmt(wav.stageCpu[s])])),
+    total_s: fmt(ours), ...(wav.cpuS !== undefined ? { run_cpu_s: fmt(wav.cpuS) } : {}),
+    ...(stages.every((s) => wav.stageCpu[s] !== undefined) ? { stages_cpu_s: fmt(stages.reduce((a, s) => a + wav.stageCpu[s], 0)), quiet_est_s: fmt(quietEstimate(wav, stages)) } : {}),
+    load_before: wav.load[0].toFixed(1), load_after: wav.load[1].toFixed(1),
+    realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
     ref_s: fmt(refS), speedup: (refS / ours).toFixed(2), resampler_rt_1core: core.resampleX.toFixed(0),
   };
   for (const r of results.slice(1)) {

@@ -363,19 +363,73 @@ export function parquetFooter(fd: number): ParquetFooter {
   return { numRows: meta[3] as number, leaves, rowGroups, metadata };
 }
 
-/** One data page of a column chunk: its levels (decoded) and where its PLAIN values are. */
+/** Repetition or definition levels of a page, as stored (RLE/bit-packed hybrid). */
+export interface LevelStream {
+  bytes: Uint8Array;
+  bitWidth: number;
+  /** Level entries (the page's num_values). */
+  count: number;
+}
+
+/** One data page of a column chunk: its levels and where its PLAIN values are. */
 export interface PageLayout {
   /** Level entries in the page. */
   numValues: number;
   /** Repetition / definition levels (null when the column has none). */
-  rep: Uint8Array | null;
-  def: Uint8Array | null;
+  rep: LevelStream | null;
+  def: LevelStream | null;
   /** Absolute file offset and byte length of the PLAIN-encoded values. */
   valuesAt: number;
   valuesBytes: number;
 }
 
-/** Decode `count` levels of the RLE/bit-packed hybrid encoding. */
+/**
+ * The runs of a level stream, [value, count], without expanding them: an RLE run is one
+ * run, a bit-packed group gives its values one by one (merged with equal neighbours).
+ * A page of a 60 000-sample clip is 2 runs instead of 60 000 entries.
+ */
+export function levelRuns(s: LevelStream): [number, number][] {
+  const { bytes, bitWidth: w, count } = s;
+  const runs: [number, number][] = [];
+  const push = (v: number, c: number) => {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === v) last[1] += c;
+    else runs.push([v, c]);
+  };
+  const byteWidth = (w + 7) >> 3;
+  let p = 0;
+  let n = 0;
+  while (n < count) {
+    if (p >= bytes.length) throw new Error(`levels end after ${n} of ${count} values`);
+    let header = 0;
+    let mul = 1;
+    for (;;) {
+      const b = bytes[p++];
+      header += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 0x80;
+    }
+    if (header % 2 === 0) {
+      let v = 0;
+      for (let k = 0; k < byteWidth; k++) v |= bytes[p++] << (8 * k);
+      const c = Math.min(header / 2, count - n);
+      push(v, c);
+      n += c;
+    } else {
+      const groups = (header - 1) / 2;
+      let bit = 0;
+      for (let k = 0; k < groups * 8 && n < count; k++, n++) {
+        let v = 0;
+        for (let b = 0; b < w; b++, bit++) v |= ((bytes[p + (bit >> 3)] >> (bit & 7)) & 1) << b;
+        push(v, 1);
+      }
+      p += groups * w;
+    }
+  }
+  return runs;
+}
+
+/** Decode `count` levels of the RLE/bit-packed hybrid encoding into one array. */
 export function decodeLevels(bytes: Uint8Array, bitWidth: number, count: number): Uint8Array {
   const out = new Uint8Array(count);
   let p = 0;
@@ -436,8 +490,8 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
       pos = body + size; // index pages etc.
       continue;
     }
-    let rep: Uint8Array | null = null;
-    let def: Uint8Array | null = null;
+    let rep: LevelStream | null = null;
+    let def: LevelStream | null = null;
     let at = body;
     let numValues: number;
     let encoding: number;
@@ -451,7 +505,7 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
         const enc = dp[which === 'rep' ? 4 : 3] as number;
         if (enc !== ENC.RLE) throw new UnsupportedParquetError(`column ${chunk.path.join('.')}: level encoding ${enc}`);
         const n = Buffer.from(readAt(fd, at, 4)).readUInt32LE(0);
-        const lv = decodeLevels(readAt(fd, at + 4, n), bitWidth(max), numValues);
+        const lv = { bytes: readAt(fd, at + 4, n), bitWidth: bitWidth(max), count: numValues };
         if (which === 'rep') rep = lv;
         else def = lv;
         at += 4 + n;
@@ -463,8 +517,8 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
       const defLen = dp[5] as number;
       const repLen = dp[6] as number;
       if (dp[7] !== false && chunk.codec !== 'UNCOMPRESSED') throw new UnsupportedParquetError('compressed v2 page');
-      if (levels.maxRep > 0) rep = decodeLevels(readAt(fd, at, repLen), bitWidth(levels.maxRep), numValues);
-      if (levels.maxDef > 0) def = decodeLevels(readAt(fd, at + repLen, defLen), bitWidth(levels.maxDef), numValues);
+      if (levels.maxRep > 0) rep = { bytes: readAt(fd, at, repLen), bitWidth: bitWidth(levels.maxRep), count: numValues };
+      if (levels.maxDef > 0) def = { bytes: readAt(fd, at + repLen, defLen), bitWidth: bitWidth(levels.maxDef), count: numValues };
       at += repLen + defLen;
     }
     if (encoding !== ENC.PLAIN) throw new UnsupportedParquetError(`column ${chunk.path.join('.')}: value encoding ${encoding} (not PLAIN)`);
@@ -484,7 +538,7 @@ export function readFlatColumn(fd: number, chunk: ColumnChunkInfo, levels: { max
   if (levels.maxRep !== 0 || levels.maxDef > 1) throw new UnsupportedParquetError(`column ${chunk.path.join('.')} is not a flat column`);
   const pages = columnChunkPages(fd, chunk, levels);
   for (const p of pages) {
-    if (p.def && p.def.some((d) => d === 0)) throw new Error(`column ${chunk.path.join('.')} has null values`);
+    if (p.def && levelRuns(p.def).some(([v]) => v === 0)) throw new Error(`column ${chunk.path.join('.')} has null values`);
   }
   if (chunk.type === TYPE.INT32) {
     const out = new Int32Array(chunk.numValues);
@@ -531,30 +585,53 @@ export function locateFloatLists(fd: number, chunk: ColumnChunkInfo, levels: { m
     throw new UnsupportedParquetError(`column ${chunk.path.join('.')} is not a list of required float32 (type ${chunk.type}, levels ${levels.maxRep}/${maxDef})`);
   }
   const rows: ListRowLocation[] = [];
+  const where = chunk.path.join('.');
+  const lastRow = () => {
+    const row = rows[rows.length - 1];
+    if (!row) throw new Error(`column ${where}: a page starts inside a row that has no start`);
+    return row;
+  };
   for (const p of columnChunkPages(fd, chunk, levels)) {
-    const rep = p.rep!;
-    const def = p.def!;
     let value = 0; // index of the next PLAIN value in this page
-    let i = 0;
-    while (i < p.numValues) {
-      if (rep[i] === 0) rows.push({ length: 0, null: false, segments: [] });
-      const row = rows[rows.length - 1];
-      if (!row) throw new Error(`column ${chunk.path.join('.')}: a page starts inside a row that has no start`);
-      if (def[i] === maxDef) {
-        // a run of present values continuing this row
-        let j = i + 1;
-        while (j < p.numValues && rep[j] === 1 && def[j] === maxDef) j++;
-        const count = j - i;
-        row.segments.push([p.valuesAt + 4 * value, count]);
-        row.length += count;
-        value += count;
-        i = j;
-      } else {
-        if (def[i] < maxDef - 1) row.null = true;
-        i++;
+    const defRuns = levelRuns(p.def!);
+    if (defRuns.every(([v]) => v === maxDef)) {
+      // Every entry is a value (no empty or null list): rows from the repetition runs alone.
+      for (const [v, c] of levelRuns(p.rep!)) {
+        if (v === 0) {
+          for (let k = 0; k < c; k++) rows.push({ length: 1, null: false, segments: [[p.valuesAt + 4 * (value + k), 1]] });
+        } else {
+          const row = lastRow();
+          const seg = row.segments[row.segments.length - 1];
+          // continue the row's last piece when it ends right here (same page), else a new piece
+          if (seg && seg[0] + 4 * seg[1] === p.valuesAt + 4 * value) seg[1] += c;
+          else row.segments.push([p.valuesAt + 4 * value, c]);
+          row.length += c;
+        }
+        value += c;
+      }
+    } else {
+      const rep = decodeLevels(p.rep!.bytes, p.rep!.bitWidth, p.numValues);
+      const def = decodeLevels(p.def!.bytes, p.def!.bitWidth, p.numValues);
+      let i = 0;
+      while (i < p.numValues) {
+        if (rep[i] === 0) rows.push({ length: 0, null: false, segments: [] });
+        const row = lastRow();
+        if (def[i] === maxDef) {
+          // a run of present values continuing this row
+          let j = i + 1;
+          while (j < p.numValues && rep[j] === 1 && def[j] === maxDef) j++;
+          const count = j - i;
+          row.segments.push([p.valuesAt + 4 * value, count]);
+          row.length += count;
+          value += count;
+          i = j;
+        } else {
+          if (def[i] < maxDef - 1) row.null = true;
+          i++;
+        }
       }
     }
-    if (value * 4 !== p.valuesBytes) throw new Error(`column ${chunk.path.join('.')}: page holds ${p.valuesBytes} value bytes for ${value} floats`);
+    if (value * 4 !== p.valuesBytes) throw new Error(`column ${where}: page holds ${p.valuesBytes} value bytes for ${value} floats`);
   }
   return rows;
 }

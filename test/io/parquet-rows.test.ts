@@ -7,7 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeLevels, FloatListHoles, locateFloatLists, parquetFooter, ParquetRowsWriter, readFlatColumn, readFloatList, UnsupportedParquetError, type ColumnSpec } from '../../src/io/parquet-rows.ts';
+import { decodeLevels, FloatListHoles, levelRuns, locateFloatLists, parquetFooter, ParquetRowsWriter, readFlatColumn, readFloatList, UnsupportedParquetError, type ColumnSpec } from '../../src/io/parquet-rows.ts';
 import { decodeThrift, encodeThrift, i32, i64, str, struct, structList } from '../../src/io/thrift.ts';
 import { readParquetFile, writeParquetFile } from '../../src/io/parquet.ts';
 import { audioTable } from '../features/audio-table.ts';
@@ -169,6 +169,8 @@ describe('direct reader', () => {
     const bytes = Uint8Array.from([5 << 1, 1, (1 << 1) | 1, 0b10001101]);
     expect(Array.from(decodeLevels(bytes, 1, 13))).toEqual([1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 1]);
     expect(() => decodeLevels(bytes, 1, 20)).toThrow(/levels end after 13 of 20/);
+    // the same as runs, without expanding the RLE run
+    expect(levelRuns({ bytes, bitWidth: 1, count: 13 })).toEqual([[1, 6], [0, 1], [1, 2], [0, 3], [1, 1]]);
   });
 
   it('names what is wrong with a file that is not Parquet', async () => {
