@@ -46,8 +46,15 @@ export function logMelClips(task: ClipsTask) {
   const out = new Float32Array(n * size);
   for (let i = 0; i < n; i++) {
     const clip = samples.subarray(starts[i], starts[i] + lengths[i]);
-    checkFinite(task.clips[i].id, clip);
-    ex.compute(clip, out.subarray(i * size, (i + 1) * size));
+    const o = out.subarray(i * size, (i + 1) * size);
+    ex.compute(clip, o);
+    // A NaN/Inf sample makes its frames (and with Inf, the clamp floor) non-finite, so
+    // checking the 12 032 outputs finds it; only then are the samples scanned, for the
+    // message. (Scanning every clip's 48 000 samples cost ~0.3 ms of the ~1.5 per clip.)
+    if (!allFinite(o)) {
+      checkFinite(task.clips[i].id, clip);
+      throw new Error(`clip ${task.clips[i].id}: its log-Mel is not finite`);
+    }
   }
   return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
 }
@@ -66,6 +73,11 @@ export async function logMelRowGroup(task: RowGroupTask) {
     ex.compute(clip, out.subarray(i * size, (i + 1) * size));
   }
   return withTransfer<RowGroupResult>({ ids: rows.ids, logmel: out }, [out.buffer]);
+}
+
+function allFinite(x: Float32Array): boolean {
+  for (let j = 0; j < x.length; j++) if (x[j] - x[j] !== 0) return false; // NaN or ±Inf
+  return true;
 }
 
 function checkFinite(id: string, clip: Float32Array): void {

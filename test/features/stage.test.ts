@@ -146,6 +146,10 @@ describe.each(Object.keys(FORMATS) as (keyof typeof FORMATS)[])('featurize stage
     list[2].samples = list[2].samples.slice();
     list[2].samples[100] = NaN;
     await expect(runFeaturize({}, await resampleDir(list))).rejects.toThrow(/clip 03-01-08-02-02-02-02: sample 100 is NaN/);
+    const inf = clips();
+    inf[1].samples = inf[1].samples.slice();
+    inf[1].samples[47999] = -Infinity; // the last sample used, at the edge of the last frames
+    await expect(runFeaturize({}, await resampleDir(inf))).rejects.toThrow(/clip 03-01-02-01-01-02-01: sample 47999 is -Infinity/);
     await expect(runFeaturize({}, await resampleDir([]))).rejects.toThrow(/audio\.parquet: no clips/);
     await expect(runFeaturize({}, await mkdtemp(join(tmpdir(), 'ser-empty-')))).rejects.toThrow(/cannot read .*audio\.parquet/);
   });
