@@ -141,11 +141,14 @@ A ?=
 B ?=
 FAIL_IF ?=
 SMOKE_DATA = $(if $(DATA),$(DATA),../shared/datasets/ravdess)
-# The smoke experiment: 12 actors (ingest keeps 720 clips), speaker fold 0 only (test actors
-# 1-4, validation 5-8, training 9-12), a few epochs; deterministic for a given backend.
-SMOKE_SET := dataset.actors=[1,2,3,4,5,6,7,8,9,10,11,12] split.folds=[0]
-# The gate (README, "Experiments and CI", explains the threshold).
-SMOKE_FAIL_IF := accuracy < -0.05, macro_f1 < -0.05
+# The smoke experiment: 16 actors (ingest keeps 960 clips), speaker fold 0 only (test actors
+# 1-4, validation 5-8, training 9-16), 10 epochs of batch 16; deterministic for a given
+# backend and train.threads (same artifacts, same metrics).
+SMOKE_SET := dataset.actors=[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16] split.folds=[0] train.epochs=10 train.batch_size=16 evaluate.bootstrap=200
+# The gate. Five seeds of this run gave accuracy 0.31-0.42 (sd 0.04): a change of the
+# numerics (any float rounding) redraws the model from that spread, so the gate is set at
+# -0.15 (largest drop measured 0.11); a broken pipeline falls to chance (0.125), -0.25 or more.
+SMOKE_FAIL_IF := accuracy < -0.15, uar < -0.15
 SMOKE_RUN = $(SER) exp run ci-smoke --force --set 'dataset.path=$(SMOKE_DATA)' $(foreach s,$(SMOKE_SET),--set '$(s)')
 
 .PHONY: exp exp-show exp-diff exp-smoke exp-baseline
