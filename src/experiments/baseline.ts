@@ -70,14 +70,29 @@ export function makeBaseline(record: ExperimentRecord, clips: readonly ClipOutco
   };
 }
 
-/** JSON with one clip per line: readable diffs when the baseline is updated. */
+/**
+ * Indented JSON in which every array of plain values (a clip row, a confusion-matrix
+ * row, a list of actors) stays on one line: compact, and a baseline update shows up in
+ * `git diff` as a few changed lines (one clip per line).
+ */
+export function compactJson(v: unknown, indent = ''): string {
+  const flat = (x: unknown) => x === null || typeof x !== 'object';
+  if (Array.isArray(v)) {
+    if (v.every(flat)) return JSON.stringify(v);
+    const inner = indent + '  ';
+    return `[\n${v.map((x) => inner + compactJson(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+    if (!entries.length) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v);
+}
+
 export function formatBaseline(b: BaselineFile): string {
-  const { clips, ...rest } = b;
-  const head = JSON.stringify({ ...rest, clips: null }, null, 2);
-  if (!clips) return head + '\n';
-  const rows = clips.rows.map((r) => `      ${JSON.stringify(r)}`).join(',\n');
-  const clipsText = `{\n    "columns": ${JSON.stringify(clips.columns)},\n    "rows": [\n${rows}\n    ]\n  }`;
-  return head.replace(/"clips": null\n}$/, `"clips": ${clipsText}\n}`) + '\n';
+  return compactJson(b) + '\n';
 }
 
 export async function writeBaseline(path: string, b: BaselineFile): Promise<void> {
