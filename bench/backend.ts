@@ -4,11 +4,12 @@
 // epoch of the same model timed in the same run (bench/torch_epoch.py, 2 threads).
 //
 // Usage: npx tsx bench/backend.ts [--clips 1152] [--batch 32] [--threads N]
-//          [--modes wasm2,wasm1,wasmT,torch,cpu,tensorflow] [--cpu-steps 1] [--profile]
+//          [--modes wasm2,wasm1,wasmT,torch,cpu,tensorflow] [--cpu-steps 1] [--cpu-batch 4] [--profile]
 // Modes: wasm1 = wasm on this thread; wasm2 = wasm data-parallel on N worker threads
 // (default: all cores); wasmT = wasm on this thread with the THREADED SIMD build (XNNPACK
 // threadpool of N threads; prepareWasmThreads), run in a child process since that build
-// must be the first wasm initialised in a process; cpu = pure-JS backend, a few steps only, epoch EXTRAPOLATED;
+// must be the first wasm initialised in a process; cpu = pure-JS backend, --cpu-steps steps of
+// --cpu-batch samples scaled to the batch and the epoch (EXTRAPOLATED, labelled so);
 // tensorflow = tfjs-node when it loads; torch = bench/torch_epoch.py.
 // --profile also runs bench/profile-step.ts (per-kernel time of one shard-sized step).
 // Last line: ours_s_per_epoch=… reference_s_per_epoch=… ratio=… wasm1_s_per_epoch=…
@@ -34,6 +35,9 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: String(os.availableParallelism()) },
     modes: { type: 'string', default: 'wasm2,wasm1,wasmT,torch,cpu,tensorflow' },
     'cpu-steps': { type: 'string', default: '1' },
+    // The pure-JS backend needs ~10 CPU-minutes for one step of 32 here: its steps use
+    // this many samples and are scaled to the batch (conv cost is linear in the batch).
+    'cpu-batch': { type: 'string', default: '4' },
     reference: { type: 'string', default: path.join(root, '..', 'shared', 'reference', 'anchor_results.json') },
     profile: { type: 'boolean', default: false },
   },
@@ -42,6 +46,7 @@ const clips = Number(opts.clips);
 const batch = Number(opts.batch);
 const threads = Number(opts.threads);
 const cpuSteps = Number(opts['cpu-steps']);
+const cpuBatch = Math.min(batch, Number(opts['cpu-batch']));
 const modes = opts.modes.split(',').filter(Boolean);
 const [H, W] = [64, 188];
 const stepsPerEpoch = Math.ceil(clips / batch);
@@ -64,11 +69,11 @@ function randomData(n: number) {
   return { x, y };
 }
 
-function describeTiming(name: string, r: TrainResult): string {
+function describeTiming(name: string, r: TrainResult, samples: number): string {
   const t = r.timing;
   const per = (ms: number) => (ms / Math.max(1, t.steps)).toFixed(0);
   const other = t.stepMs - t.computeMs - t.reduceMs - t.optimizerMs;
-  return `${name}: per step ${per(t.stepMs)} ms = gradients ${per(t.computeMs)} (slowest replica) + reduce ${per(t.reduceMs)}` +
+  return `${name}: per step of ${samples} samples ${per(t.stepMs)} ms = gradients ${per(t.computeMs)} (slowest replica) + reduce ${per(t.reduceMs)}` +
     ` + Adam/BN ${per(t.optimizerMs)} + messaging/other ${per(other)}; start-up ${(t.startupMs / 1000).toFixed(1)} s`;
 }
 
@@ -97,24 +102,27 @@ async function runTfjs(mode: string): Promise<void> {
   // CPU time of the whole process (every thread) during the epoch: less sensitive than
   // wall time to other load on a shared machine.
   let cpu0 = process.cpuUsage();
+  const modeBatch = mode === 'cpu' ? cpuBatch : batch;
   const r = await trainModel({
-    model, train: data, seed: 0, epochs: 1, batchSize: batch, threads: nThreads, backend,
+    model, train: data, seed: 0, epochs: 1, batchSize: modeBatch, threads: nThreads, backend,
     maxSteps: mode === 'cpu' ? cpuSteps : undefined,
     onEpochStart: () => { cpu0 = process.cpuUsage(); },
   });
   const cpu = process.cpuUsage(cpu0);
   const epochS = r.history[0]!.train_seconds;
-  const perStep = epochS / r.steps;
-  const extrapolated = r.steps < stepsPerEpoch;
-  const scale = stepsPerEpoch / r.steps;
+  // Per step of `batch` samples (cpu: measured on smaller steps, scaled linearly).
+  const batchScale = batch / modeBatch;
+  const perStep = (epochS / r.steps) * batchScale;
+  const extrapolated = r.steps < stepsPerEpoch || modeBatch !== batch;
   const sPerEpoch = extrapolated ? perStep * stepsPerEpoch : epochS;
-  const cpuSPerEpoch = ((cpu.user + cpu.system) / 1e6) * scale;
-  results.set(mode, { sPerEpoch, sPerStep: perStep, cpuSPerEpoch, note: extrapolated ? `extrapolated from ${r.steps} steps` : 'measured' });
+  const cpuSPerEpoch = ((cpu.user + cpu.system) / 1e6) * (stepsPerEpoch / r.steps) * batchScale;
+  const how = `${r.steps} step${r.steps === 1 ? '' : 's'} of ${modeBatch} samples`;
+  results.set(mode, { sPerEpoch, sPerStep: perStep, cpuSPerEpoch, note: extrapolated ? `extrapolated from ${how}` : 'measured' });
   log(`${mode}: backend=${r.backend} threads=${r.threads} steps=${r.steps} s_per_epoch=${fmt(sPerEpoch)}` +
-    `${extrapolated ? ` (EXTRAPOLATED from ${r.steps} steps)` : ''} s_per_step=${fmt(perStep)} cpu_s_per_epoch=${fmt(cpuSPerEpoch)}` +
+    `${extrapolated ? ` (EXTRAPOLATED from ${how})` : ''} s_per_step=${fmt(perStep)} cpu_s_per_epoch=${fmt(cpuSPerEpoch)}` +
     ` train_loss=${fmt(r.history[0]!.train_loss, 4)}` +
     ` rss_now_mb=${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
-  log(`  ${describeTiming(mode, r)}`);
+  log(`  ${describeTiming(mode, r, modeBatch)}`);
   model.dispose();
 }
 
