@@ -2,11 +2,21 @@
 // (FixedSizeList<Float32>[n_mels·n_frames], row-major mel × frame, dB, before
 // normalization). Footer metadata `features` = canonical JSON of the feature params.
 // The sample rate they were computed at is metadata of the `logmel` field
-// (`sample_rate`): parquet-wasm stores footer metadata from a hash map, so a second
-// footer key would come out in a random order and the file bytes would not be
-// reproducible (measured: 6 different files from 20 identical writes with 3 keys).
+// (`sample_rate`), carried by the Arrow schema in the footer (`ARROW:schema`).
+//
+// Written with src/io/parquet-rows.ts, uncompressed, straight from the log-Mel array
+// (one writeSync per clip): through Arrow IPC and parquet-wasm the corpus's 69 MB took
+// 0.4–0.6 s of main-thread CPU even uncompressed (ZSTD 1.3–1.6 s for 44 MB), all of it
+// after the workers are done; now ~0.05 s. The ARROW:schema key makes Arrow readers
+// (parquet-wasm in readFeatures, pyarrow) return the FixedSizeList type and the field
+// metadata; DuckDB reads `logmel` as a list.
+import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
-import { fixedSizeListChunks, readParquetFile, readParquetMetadata, writeParquetFile } from '../io/parquet.ts';
+import { arrowSchemaFooterValue, fixedSizeListChunks, readParquetFile, readParquetMetadata } from '../io/parquet.ts';
+import { ParquetRowsWriter } from '../io/parquet-rows.ts';
 import { canonicalJson } from '../pipeline/params.ts';
 import type { FeatureParams } from './params.ts';
 
@@ -18,21 +28,32 @@ export interface FeatureTableInput {
   logmel: Float32Array;
 }
 
-/** The Arrow table of features.parquet (no copy of `logmel`). */
-export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Table {
-  const size = f.nMels * f.nFrames;
-  const rows = f.ids.length;
-  if (f.logmel.length !== rows * size) {
-    throw new Error(`features table: ${f.logmel.length} values for ${rows} clips of ${f.nMels}×${f.nFrames} (expected ${rows * size})`);
-  }
-  const child = makeData({ type: new Float32(), length: rows * size, data: f.logmel });
+/** The Arrow schema of features.parquet for log-Mels of `size` values at `sampleRate`. */
+export function featuresSchema(size: number, sampleRate: number): Schema {
   const listType = new FixedSizeList(size, new Field('item', new Float32(), false));
-  const schema = new Schema([
+  return new Schema([
     new Field('id', new Utf8(), false),
     new Field('n_mels', new Int32(), false),
     new Field('n_frames', new Int32(), false),
     new Field('logmel', listType, false, new Map([['sample_rate', String(sampleRate)]])),
   ]);
+}
+
+function checkInput(f: FeatureTableInput): number {
+  const size = f.nMels * f.nFrames;
+  if (f.logmel.length !== f.ids.length * size) {
+    throw new Error(`features table: ${f.logmel.length} values for ${f.ids.length} clips of ${f.nMels}×${f.nFrames} (expected ${f.ids.length * size})`);
+  }
+  return size;
+}
+
+/** The Arrow table of features.parquet (no copy of `logmel`). */
+export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Table {
+  const size = checkInput(f);
+  const rows = f.ids.length;
+  const child = makeData({ type: new Float32(), length: rows * size, data: f.logmel });
+  const schema = featuresSchema(size, sampleRate);
+  const listType = schema.fields[3].type as FixedSizeList;
   return new Table(schema, {
     id: vectorFromArray(f.ids, new Utf8()).data[0],
     n_mels: makeData({ type: new Int32(), length: rows, data: new Int32Array(rows).fill(f.nMels) }),
@@ -41,17 +62,38 @@ export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Ta
   } as never);
 }
 
+/** Clips per row group (the Arrow readers' batch size). */
+const ROW_GROUP = 1024;
+
 export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number): Promise<void> {
-  // Row groups of 1024 clips, the reader's batch size. The log-Mel values are LZ4_RAW,
-  // the small columns ZSTD: on the corpus's 69 MB of float32 dB values ZSTD (in wasm)
-  // took ~1.3–1.5 s of CPU for 44 MB, LZ4_RAW 0.33–0.5 s for 50.5 MB, and LZ4 also
-  // decompresses faster for the readers (train, evaluate); any Parquet reader has both.
-  await writeParquetFile(path, buildFeaturesTable(f, sampleRate), {
-    rowGroupSize: 1024,
-    metadata: { features: canonicalJson(params) },
-    compression: 'LZ4_RAW',
-    columnCompression: { id: 'ZSTD', n_mels: 'ZSTD', n_frames: 'ZSTD' },
-  });
+  const size = checkInput(f);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const w = new ParquetRowsWriter(tmp, [
+    { name: 'id', kind: 'utf8' },
+    { name: 'n_mels', kind: 'int32' },
+    { name: 'n_frames', kind: 'int32' },
+    { name: 'logmel', kind: 'float32-list' },
+  ]);
+  try {
+    for (let start = 0; start < f.ids.length; start += ROW_GROUP) {
+      const rows = Math.min(ROW_GROUP, f.ids.length - start);
+      w.writeRowGroup({
+        id: f.ids.slice(start, start + rows),
+        n_mels: new Int32Array(rows).fill(f.nMels),
+        n_frames: new Int32Array(rows).fill(f.nFrames),
+        logmel: Array.from({ length: rows }, (_, r) => f.logmel.subarray((start + r) * size, (start + r + 1) * size)),
+      });
+    }
+    w.close([
+      ['ARROW:schema', arrowSchemaFooterValue(featuresSchema(size, sampleRate))],
+      ['features', canonicalJson(params)],
+    ]);
+    renameSync(tmp, path);
+  } catch (err) {
+    w.abort();
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 export interface Features {

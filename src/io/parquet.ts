@@ -8,7 +8,7 @@
 import { readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { DataType, tableFromIPC, tableToIPC, type Table, type Vector } from 'apache-arrow';
+import { DataType, Table as ArrowTable, tableFromIPC, tableToIPC, type Schema, type Table, type Vector } from 'apache-arrow';
 import * as pq from 'parquet-wasm/node';
 
 export interface WriteOptions {
@@ -29,6 +29,21 @@ export interface WriteOptions {
 }
 
 export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'LZ4_RAW' | 'ZSTD';
+
+/**
+ * The value of the `ARROW:schema` footer key for an Arrow schema, as Arrow writers store
+ * it (base64 of the IPC schema message): Arrow readers (parquet-wasm/arrow-rs, pyarrow)
+ * take field types and metadata from it that Parquet cannot express, e.g. a
+ * FixedSizeList stored as a LIST column. For files written with parquet-rows.ts.
+ */
+export function arrowSchemaFooterValue(schema: Schema): string {
+  const ipc = tableToIPC(new ArrowTable(schema), 'stream');
+  // the stream starts with the schema message: 0xFFFFFFFF, int32 length, flatbuffer
+  const view = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength);
+  if (view.getUint32(0, true) !== 0xffffffff) throw new Error('unexpected Arrow IPC stream layout');
+  const len = view.getInt32(4, true);
+  return Buffer.from(ipc.subarray(0, 8 + len)).toString('base64');
+}
 
 /** Names of a table's flat (top-level primitive) columns: what columnCompression can address. */
 export function flatColumnNames(table: Table): string[] {
