@@ -18,9 +18,12 @@
 // the load average before and after, and quiet_est_s, an estimate of the stages' wall
 // time on an idle machine: each stage's CPU spread over the threads, plus the part of
 // it that runs on the main thread alone (its log's serial seconds, scaled by the same
-// CPU/wall ratio as the rest of the stage).
+// CPU/wall ratio as the rest of the stage). Even CPU seconds vary several-fold with the
+// load here, so the reference's own resampler (scipy, bench/ref_resample.py) is timed
+// right before and after the WAV run: ref_now_est_s is the reference's 11.65 s scaled to
+// this moment's machine speed, speedup_vs_ref_now our total against it.
 // Last line: one key=value summary.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -232,6 +235,17 @@ function quietEstimate(r: RunResult, stages: string[]): number {
   return est;
 }
 
+/**
+ * The reference's resampler (scipy resample_poly, bench/ref_resample.py) timed now, ms of
+ * CPU per clip; [] without python3/scipy. Against the reference's 3.67 ms per clip it says
+ * how fast the shared machine is at the moment (measured: 3.4–4.7 ms within minutes).
+ */
+function refGauge(wavDir: string): number[] {
+  const r = spawnSync('python3', [join(REPO, 'bench', 'ref_resample.py'), wavDir, '--clips', '240'], { encoding: 'utf8' });
+  const m = /ref_resample_ms_per_clip=([\d.]+)/.exec(r.stdout ?? '');
+  return m ? [Number(m[1])] : [];
+}
+
 function describeRun(r: RunResult, stages: string[]): string {
   const total = stages.reduce((s, st) => s + (r.stages[st] ?? 0), 0);
   const per = stages.map((s) => `${s} ${fmt(r.stages[s] ?? NaN)} s`).join(', ');
@@ -267,9 +281,12 @@ async function main(): Promise<void> {
   console.log(`one core: resample() ${core.resampleX.toFixed(0)}× realtime (CPU time), WAV decode ${core.decodeMs.toFixed(2)} ms per clip`);
 
   const results: RunResult[] = [];
+  const gauges: number[] = [];
   for (const [label, path] of runs) {
     console.log(`timing ${stages.join(' → ')} on ${label} input (${relative(REPO, path) || path})…`);
+    if (label === 'wav') gauges.push(...refGauge(wavDir));
     const r = await timedRun(label, path, target, stages);
+    if (label === 'wav') gauges.push(...refGauge(wavDir));
     console.log(describeRun(r, stages));
     results.push(r);
   }
@@ -295,6 +312,16 @@ async function main(): Promise<void> {
     realtime: (wav.audioS / ours).toFixed(0), peak_rss_mb: wav.peakRssMb.toFixed(0),
     ref_s: fmt(refS), speedup: (refS / ours).toFixed(2), resampler_rt_1core: core.resampleX.toFixed(0),
   };
+  if (ref && gauges.length) {
+    // The reference at this moment's machine speed: its total scaled by how its own
+    // resampler runs now against when it was measured (5.29 s for 1440 clips).
+    const gauge = gauges.reduce((a, b) => a + b, 0) / gauges.length;
+    const factor = gauge / ((ref.resample_s / 1440) * 1000);
+    kv.ref_gauge_ms = gauge.toFixed(2);
+    kv.ref_now_est_s = fmt(refS * factor);
+    kv.speedup_vs_ref_now = ((refS * factor) / ours).toFixed(2);
+    console.log(`reference's resampler now: ${gauges.map((g) => g.toFixed(2)).join(', ')} ms per clip (measured then: ${((ref.resample_s / 1440) * 1000).toFixed(2)}) → the reference would take ~${fmt(refS * factor)} s now`);
+  }
   for (const r of results.slice(1)) {
     for (const s of stages) kv[`${r.label}_${s}_s`] = fmt(r.stages[s] ?? NaN);
     kv[`${r.label}_total_s`] = fmt(total(r));
