@@ -38,6 +38,8 @@ $(DEPS_STAMP): package-lock.json package.json
 	  const bad = Object.entries(want).filter(([p, e]) => p && !(e.optional && !have[p]) && (!have[p] || have[p].version !== e.version)); \
 	  if (bad.length) { console.error("node_modules out of date: " + bad.slice(0, 5).map(([p]) => p).join(", ")); process.exit(1); }' 2>/dev/null; \
 	then echo "node_modules is up to date with package-lock.json"; \
+	elif [ -L node_modules ]; then \
+	  echo "node_modules is a symlink and out of date: refusing to run npm ci, which would empty the linked tree; run npm ci where it lives" >&2; exit 1; \
 	else npm ci; fi
 	@touch $@
 

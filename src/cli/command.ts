@@ -38,8 +38,19 @@ export function defineCommand(c: Command): Command {
   return c;
 }
 
-/** A usage error: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {}
+/**
+ * A usage error: printed with the command's usage, exit code 2. Recognised by its
+ * `name`, not by instanceof: bin/ser.mjs runs the engine from a bundle while other
+ * commands load through tsx, so the two sides hold different class objects.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** True for a UsageError from either module instance (see UsageError). */
+export function isUsageError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'UsageError';
+}
 
 /** node:util parseArgs with errors turned into UsageError. */
 export function parseCommandArgs<T extends ParseArgsConfig['options']>(args: string[], options: T, allowPositionals = true) {

@@ -5,8 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Command, CommandIO } from './command.ts';
-import { UsageError } from './command.ts';
-import { PipelineConfigError } from '../pipeline/config.ts';
+import { isUsageError } from './command.ts';
 import { enginePath, ensureTypeScript } from '../pipeline/paths.ts';
 
 const COMMANDS_DIR = enginePath('cli', 'commands');
@@ -56,11 +55,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   try {
     return await cmd.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.stderr.write(`ser ${name}: ${err.message}\n\nusage: ${cmd.usage}\n`);
       return 2;
     }
-    if (err instanceof PipelineConfigError) {
+    if (err instanceof Error && err.name === 'PipelineConfigError') {
       io.stderr.write(`${err.message}\n`);
       return 2;
     }

@@ -68,6 +68,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     jobs: o.jobs,
     wait: o.wait,
     writeLock: false,
+    publish: false,
     reporter: o.reporter,
     signal: o.signal,
     command: o.command,

@@ -40,6 +40,11 @@ export interface RunOptions {
   waitTimeoutS?: number;
   /** Record results in pipeline.lock (default true; experiments may not want to). */
   writeLock?: boolean;
+  /**
+   * Refresh the stable copies stages publish (e.g. artifacts/report.html; default
+   * true). Experiments pass false so a variant never replaces the workspace's report.
+   */
+  publish?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
   /** For the workspace lock's owner line. */
@@ -504,6 +509,7 @@ class Run {
 
   /** Refresh the stable copies a stage asks for (StageModule.publish). */
   private async publish(marker: Marker): Promise<void> {
+    if (this.opts.publish === false) return;
     for (const [from, to] of Object.entries(marker.publish ?? {})) {
       const out = marker.entry.outs.find((o) => o.path === from);
       if (!out) {

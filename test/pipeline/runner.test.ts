@@ -169,6 +169,10 @@ describe('run options', () => {
     expect(await readFile(stable, 'utf8')).toContain('<h1>Toy</h1>');
     await run(ws, { set: ['report.title=New'] });
     expect(await readFile(stable, 'utf8')).toContain('<h1>New</h1>');
+    // publish: false (experiments) runs the stage but leaves the stable copy alone.
+    const r2 = await run(ws, { set: ['report.title=Variant'], publish: false });
+    expect(r2.ran).toEqual(['report']);
+    expect(await readFile(stable, 'utf8')).toContain('<h1>New</h1>');
   });
 });
 
