@@ -151,6 +151,7 @@ describe('WebAssembly SIMD kernel against the JS chain (fft.js, the reference)',
     ['n_fft 4', { n_fft: 4, win_length: 4, hop_length: 2, n_mels: 1, fmax: 4000, duration_s: 0.01 }, 8000, ref],
     ['no top_db clamp, other amin/ref', { top_db: null, amin: 1e-6, ref: 0.5 }, 16000, ref],
     ['trim_silence', { trim_silence: true }, 16000, ref],
+    ['an amin below the smallest normal float64 (the library log10 path)', { amin: 1e-320, top_db: null }, 16000, ref.map((v, i) => (i < 4000 ? 0 : v))],
   ];
   for (const [name, p, sr, y] of cases) {
     it(name, () => {
@@ -167,4 +168,15 @@ describe('WebAssembly SIMD kernel against the JS chain (fft.js, the reference)',
       expect(worst).toBeLessThan(1e-4); // float64 in both; measured: identical float32 output
     });
   }
+
+  it('a non-finite sample gives the same non-finite log-Mel as the JS chain (so the stage can catch it)', () => {
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const y = ref.slice();
+      y[20000] = bad;
+      const a = logMelExtractor(DEFAULT_FEATURE_PARAMS, 16000).compute(y);
+      const b = new LogMelExtractor(DEFAULT_FEATURE_PARAMS, 16000, { useWasm: false }).compute(y);
+      expect(a.some((v) => !Number.isFinite(v))).toBe(true);
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+  });
 });

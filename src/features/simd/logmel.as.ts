@@ -178,14 +178,68 @@ export function melFrames(
 }
 
 /**
+ * log10 of two positive float64 (a pair), to ~1e-15 relative: x = m·2^e with m in
+ * [√½, √2), ln m = 2·atanh(t) = 2(t + t³/3 + … + t¹⁷/17), t = (m − 1)/(m + 1),
+ * |t| ≤ 0.172. The standard library's scalar log10 made the dB step a third of the
+ * kernel. Finite normal numbers only (toDb sends anything else to the library).
+ */
+@inline function log10Pair(x: v128): v128 {
+  const bits = x;
+  // exponent as float64: (bits >> 52) is 0..2046; OR-ing it into the mantissa of 2^52
+  // and subtracting 2^52 converts it exactly
+  const two52 = f64x2.splat(4503599627370496.0);
+  const ebits = v128.or(i64x2.shr_u(bits, 52), i64x2.splat(0x4330000000000000));
+  let e = f64x2.sub(f64x2.sub(ebits, two52), f64x2.splat(1023.0));
+  let m = v128.or(v128.and(bits, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const big = f64x2.gt(m, f64x2.splat(1.4142135623730951));
+  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
+  e = v128.bitselect(f64x2.add(e, f64x2.splat(1.0)), e, big);
+  const one = f64x2.splat(1.0);
+  const t = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
+  const t2 = f64x2.mul(t, t);
+  let p = f64x2.splat(1.0 / 17.0);
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 15.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 13.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 11.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 9.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 7.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 5.0));
+  p = f64x2.add(f64x2.mul(p, t2), f64x2.splat(1.0 / 3.0));
+  p = f64x2.add(f64x2.mul(p, t2), one);
+  const ln = f64x2.add(f64x2.mul(f64x2.mul(f64x2.splat(2.0), t), p), f64x2.mul(e, f64x2.splat(0.6931471805599453)));
+  return f64x2.mul(ln, f64x2.splat(0.4342944819032518)); // 1 / ln 10
+}
+
+/**
  * librosa.power_to_db on n = rows·cols power values (frame-major, rows = frames):
  * 10·log10(max(amin, p)) − refDb, clamped at (max − topDb) when hasTop, written as
  * float32 transposed (mel-major) to out. The power buffer is overwritten (scratch).
  */
 export function toDb(power: usize, rows: i32, cols: i32, amin: f64, refDb: f64, hasTop: i32, topDb: f64, out: usize): void {
   const n = rows * cols;
-  let mx = -Infinity;
-  for (let i = 0; i < n; i++) {
+  const aminV = f64x2.splat(amin);
+  const refV = f64x2.splat(refDb);
+  const ten = f64x2.splat(10.0);
+  let mxV = f64x2.splat(-Infinity);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = power + (<usize>i << 3);
+    const x = f64x2.max(aminV, v128.load(p));
+    let v: v128;
+    // both lanes normal and finite (a NaN fails the test too)
+    const ok = v128.and(f64x2.ge(x, f64x2.splat(2.2250738585072014e-308)), f64x2.le(x, f64x2.splat(1.7976931348623157e308)));
+    if (i64x2.all_true(ok)) {
+      v = f64x2.sub(f64x2.mul(ten, log10Pair(x)), refV);
+    } else {
+      // subnormal, infinite or NaN power (an amin that small, or a non-finite sample,
+      // which must stay non-finite): the library's log10
+      v = f64x2.replace_lane(f64x2.splat(10.0 * Math.log10(f64x2.extract_lane(x, 0)) - refDb), 1, 10.0 * Math.log10(f64x2.extract_lane(x, 1)) - refDb);
+    }
+    v128.store(p, v);
+    mxV = v128.bitselect(v, mxV, f64x2.gt(v, mxV)); // like `if (v > max)`: a NaN is skipped
+  }
+  let mx = max(f64x2.extract_lane(mxV, 0), f64x2.extract_lane(mxV, 1));
+  for (; i < n; i++) {
     const p = power + (<usize>i << 3);
     const v = 10.0 * Math.log10(max(amin, load<f64>(p))) - refDb;
     store<f64>(p, v);
