@@ -74,8 +74,10 @@ bench-noop: $(DEPS_STAMP)
 # make bench-prep DATA=<folder> [ZIP=1]: ingest → resample (→ featurize) of the full
 # corpus through `ser run` from a cold artifact store, starting from WAV (a FLAC DATA
 # gets a WAV copy in bench/.cache/ first, untimed, and is timed separately); ZIP=1 also
-# times the official-zip layout. Last line key=value (…_s, realtime, peak_rss_mb, speedup,
-# resampler_rt_1core = resample() alone on one core, × realtime in CPU time).
+# times the official-zip layout. Last line key=value (…_s, …_cpu_s per stage, run_cpu_s,
+# quiet_est_s, load, realtime, peak_rss_mb, speedup, resampler_rt_1core = resample() alone
+# on one core, and with python3+scipy speedup_vs_ref_now: against the reference's own
+# resampler timed before and after the run; README "Benchmark").
 ZIP ?=
 .PHONY: bench-prep
 bench-prep: $(DEPS_STAMP)
