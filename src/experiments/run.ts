@@ -104,7 +104,9 @@ async function buildRecord(o: ExperimentRunOptions, defaults: Pipeline, pipeline
   return {
     schema_version: 1,
     name: o.name,
-    created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    // Millisecond precision: `exp show` orders records by it, and two quick runs (e.g. two
+    // --stage featurize experiments) often finish within the same second.
+    created_at: new Date().toISOString(),
     command: o.command,
     git: await gitInfo(o.root),
     targets: o.targets ?? [],
