@@ -42,9 +42,17 @@ const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 const require = createRequire(import.meta.url);
 
 /** Select, initialise and log the backend; returns facts for the run's metadata. */
-export async function initBackend(
-  name: BackendName = 'auto', options: InitBackendOptions = {},
-): Promise<BackendInfo> {
+// Calls are serialized: tfjs backend registration and setBackend are process-global, and
+// two stage instances initialising wasm at the same moment made one of them fail.
+let initQueue: Promise<unknown> = Promise.resolve();
+
+export function initBackend(name: BackendName = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const next = initQueue.then(() => initBackendNow(name, options));
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function initBackendNow(name: BackendName, options: InitBackendOptions): Promise<BackendInfo> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   if (!BACKENDS.includes(name)) {
     throw new Error(`initBackend: unknown backend '${String(name)}' (expected one of ${BACKENDS.join(', ')})`);
