@@ -44,11 +44,17 @@ const require = createRequire(import.meta.url);
 /** Select, initialise and log the backend; returns facts for the run's metadata. */
 // Calls are serialized: tfjs backend registration and setBackend are process-global, and
 // two stage instances initialising wasm at the same moment made one of them fail.
-let initQueue: Promise<unknown> = Promise.resolve();
+// With none under way, a call starts at once, in the caller's tick: deferring it by even
+// a microtask made the threaded wasm build (prepareWasmThreads) come up single-threaded.
+let initQueue: Promise<unknown> | null = null;
 
 export function initBackend(name: BackendName = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const next = initQueue.then(() => initBackendNow(name, options));
-  initQueue = next.catch(() => undefined);
+  const next = initQueue == null
+    ? initBackendNow(name, options)
+    : initQueue.then(() => initBackendNow(name, options));
+  const settled = next.then(() => undefined, () => undefined);
+  initQueue = settled;
+  void settled.then(() => { if (initQueue === settled) initQueue = null; });
   return next;
 }
 
