@@ -5,6 +5,10 @@
 // its instruction list rather than shipped as an opaque binary, so the source is the
 // code you read. A JS kernel with identical semantics is the fallback where
 // WebAssembly SIMD is unavailable, and the reference the tests compare against.
+// Integer decimation with a symmetric filter (48 → 16 kHz) runs decimate-kernel.ts
+// instead, a kernel generated for that filter.
+
+import { align16, ensureMemory, F64, I32, op, section, str, uleb, V128, vec, WasmJs, type WasmMemory } from './wasm-asm.ts';
 
 /** Parameters shared by both kernels; positions are in float32 elements. */
 export interface KernelCall {
@@ -77,53 +81,6 @@ function dotJs(h: Float32Array, ho: number, x: Float32Array, xo: number, K: numb
 }
 
 // ---------------------------------------------------------------- WebAssembly kernel
-
-// Minimal encoder: just the opcodes this module uses (WebAssembly core + SIMD spec).
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], end: [0x0b],
-  br_if: (d: number) => [0x0d, d],
-  get: (i: number) => [0x20, i], set: (i: number) => [0x21, i], tee: (i: number) => [0x22, i],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  i32_eqz: [0x45], i32_ne: [0x47], i32_lt_u: [0x49],
-  i32_add: [0x6a], i32_sub: [0x6b], i32_mul: [0x6c], i32_shl: [0x74], i32_shr_u: [0x76],
-  i32_trunc_f64_u: [0xab], f64_convert_i32_u: [0xb8],
-  f64_mul: [0xa2], f64_sub: [0xa1], f64_floor: [0x9c], f32_demote_f64: [0xb6],
-  f32_add: [0x92], f32_sub: [0x93], f32_mul: [0x94],
-  f32_store: [0x38, 0x02, 0x00],
-  v128_load: (offset: number) => [0xfd, 0x00, 0x04, ...uleb(offset)],
-  v128_zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
-  f32x4_add: [0xfd, 0xe4, 0x01], f32x4_mul: [0xfd, 0xe6, 0x01],
-  f32x4_lane: (l: number) => [0xfd, 0x1f, l],
-};
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const str = (s: string): number[] => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
 
 // Parameter indices of `resample(table, K, x, out, n, L, stepPhase, stepBase, phase, base, rowScale)`.
 const P = { table: 0, K: 1, x: 2, out: 3, n: 4, L: 5, dPhase: 6, dBase: 7, phase: 8, base: 9, rowScale: 10 };
@@ -260,19 +217,6 @@ export function kernelModuleBytes(): Uint8Array {
 type KernelFn = (table: number, K: number, x: number, out: number, n: number, L: number,
   dPhase: number, dBase: number, phase: number, base: number, rowScale: number) => void;
 
-// The project's TypeScript lib (ES2023, no DOM) does not declare the WebAssembly JS API;
-// these are the few members used here.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-const WasmJs = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 interface WasmKernel {
   memory: WasmMemory;
   exact: KernelFn;
@@ -302,11 +246,6 @@ export function simdAvailable(): boolean {
 
 const MAX_CACHED_TABLE_BYTES = 64 << 20;
 
-function ensureMemory(k: WasmKernel, bytes: number): void {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-}
-
 /**
  * Run the kernel, in WebAssembly SIMD when available, into `out`; with out = null the
  * result is a view of the kernel's memory, valid until the next call on this thread
@@ -327,14 +266,14 @@ export function runKernel(c: KernelCall, out: Float32Array | null, useWasm = tru
       k.top = 0;
     }
     tableAt = k.top;
-    ensureMemory(k, tableAt + c.table.byteLength);
+    ensureMemory(k.memory, tableAt + c.table.byteLength);
     new Float32Array(k.memory.buffer, tableAt, c.table.length).set(c.table);
     k.tables.set(c.table, tableAt);
     k.top = align16(tableAt + c.table.byteLength);
   }
   const xAt = k.top;
   const outAt = align16(xAt + c.paddedLength * 4);
-  ensureMemory(k, outAt + c.n * 4);
+  ensureMemory(k.memory, outAt + c.n * 4);
   // The padded input is assembled in the kernel's memory (no padded copy in JS).
   const xs = new Float32Array(k.memory.buffer, xAt, c.paddedLength);
   xs.fill(0, 0, c.pad);
@@ -348,4 +287,3 @@ export function runKernel(c: KernelCall, out: Float32Array | null, useWasm = tru
   return out;
 }
 
-const align16 = (v: number): number => (v + 15) & ~15;

@@ -1,0 +1,82 @@
+// The symmetric decimation kernel (src/audio/decimate-kernel.ts) that resample() uses for
+// integer decimation: same outputs as the JS reference kernel, at every length (block
+// tails, clips shorter than the filter, phases longer than the first compiled stride),
+// every decimation factor the equiripple designs produce, and only for filters it can do.
+import { describe, expect, it } from 'vitest';
+import { decimator, runDecimator, symmetricLength } from '../../src/audio/decimate-kernel.ts';
+import { resample, resampleDesign } from '../../src/audio/resample.ts';
+
+const OUT = 16000;
+
+function noise(n: number, seed: number): Float32Array {
+  let s = seed;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32 - 0.5) * 1.6;
+  }
+  return x;
+}
+
+function worstDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+describe('symmetric decimation kernel', () => {
+  it('is what resample() uses for integer decimation with the equiripple filters', () => {
+    for (const rate of [32000, 48000, 96000]) {
+      const d = resampleDesign(rate, OUT);
+      expect(d.window).toBe('equiripple');
+      expect(symmetricLength(d.table)).toBe(d.taps - 1);
+      expect(decimator(d.table, d.down, 1)).not.toBeNull();
+    }
+  });
+
+  it('agrees with the JS kernel at every length around its 16-output blocks and below the filter length', () => {
+    const x = noise(4000, 1);
+    for (const rate of [48000, 96000, 32000]) {
+      for (const n of [0, 1, 2, 3, 5, 47, 48, 49, 50, 223, 224, 225, 671, 1000, 3999]) {
+        const xs = x.subarray(0, n);
+        expect(worstDiff(resample(xs, rate, OUT), resample(xs, rate, OUT, { useWasm: false })), `${rate} Hz, ${n} samples`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('handles inputs longer than the first compiled phase stride (20 s at 48 kHz)', () => {
+    const x = noise(48000 * 20 + 7, 2);
+    expect(worstDiff(resample(x, 48000, OUT), resample(x, 48000, OUT, { useWasm: false }))).toBeLessThan(1e-6);
+    // and back to a short clip on the same thread: still right
+    const y = noise(9000, 3);
+    expect(worstDiff(resample(y, 48000, OUT), resample(y, 48000, OUT, { useWasm: false }))).toBeLessThan(1e-6);
+  });
+
+  it('is deterministic: the same input gives bit-identical output, whatever ran before', () => {
+    const x = noise(30011, 4);
+    const a = resample(x, 48000, OUT);
+    resample(noise(100000, 5), 48000, OUT);
+    resample(noise(777, 6), 96000, OUT);
+    expect(resample(x, 48000, OUT)).toEqual(a);
+  });
+
+  it('returns a view that the next call overwrites; resample() copies it', () => {
+    const d = resampleDesign(48000, OUT);
+    const k = decimator(d.table, d.down, 1)!;
+    const v = runDecimator(k, noise(3000, 7), d.taps / 2, 1000);
+    const first = v.slice();
+    const copy = resample(noise(3000, 7), 48000, OUT);
+    expect(copy).toEqual(first);
+    runDecimator(k, noise(3000, 8), d.taps / 2, 1000);
+    expect(v).not.toEqual(first);
+    expect(copy).toEqual(first);
+  });
+
+  it('refuses filters that are not odd-length symmetric (the generic kernel runs them)', () => {
+    expect(symmetricLength(Float32Array.from([1, 2, 1, 0]))).toBe(3);
+    expect(symmetricLength(Float32Array.from([1, 2, 3, 0]))).toBe(0);
+    expect(symmetricLength(Float32Array.from([1, 2, 2, 1]))).toBe(0); // even length
+    expect(decimator(Float32Array.from([1, 2, 3, 0]), 3, 1)).toBeNull();
+  });
+});
