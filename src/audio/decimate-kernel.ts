@@ -39,6 +39,8 @@ type FirFn = (d0: number, out: number, blocks: number) => void;
 interface Instance {
   memory: WasmMemory;
   split: SplitFn;
+  split16: SplitFn;
+  split16x2: SplitFn;
   fir: FirFn;
 }
 
@@ -62,20 +64,36 @@ export function decimatorModuleBytes(shape: DecimatorShape): Uint8Array {
   // element ⌊(base0 + j) / M⌋ of it.
   const at = (j: number) => ({ r: (base0 + j) % M, e: Math.floor((base0 + j) / M) });
 
-  // split(xs, m, d0): for i < m, r < M: d0[r·stride + 4i] = xs[4(M·i + r)] (bytes)
+  // split(xs, m, d0): for i < m, r < M: phase r, element i (d0 + r·stride + 4i) = input
+  // sample M·i + r. Three sources: float32 (`split`), and 16-bit PCM converted on the
+  // way (`split16` mono: v / 32768; `split16x2` stereo: (l + r) / 65536, exact in float32
+  // and equal to what the PCM decoder gives, src/audio/simd/pcm.as.ts).
   const S = { xs: 0, m: 1, d0: 2, end: 3 };
-  const splitCode = [
-    ...op.get(S.d0), ...op.get(S.m), ...op.i32(2), ...op.i32_shl, ...op.i32_add, ...op.set(S.end),
-    ...op.block, ...op.get(S.m), ...op.i32_eqz, ...op.br_if(0),
-    ...op.loop,
-  ];
-  for (let r = 0; r < M; r++) splitCode.push(...op.get(S.d0), ...op.get(S.xs), ...op.f32_load(4 * r), ...op.f32_store_at(r * stride));
-  splitCode.push(
-    ...op.get(S.xs), ...op.i32(4 * M), ...op.i32_add, ...op.set(S.xs),
-    ...op.get(S.d0), ...op.i32(4), ...op.i32_add, ...op.tee(S.d0),
-    ...op.get(S.end), ...op.i32_ne, ...op.br_if(0),
-    ...op.end, ...op.end,
-  );
+  const splitCode = (source: 'f32' | 'i16' | 'i16x2'): number[] => {
+    const bytesPer = source === 'i16' ? 2 : 4;
+    const code = [
+      ...op.get(S.d0), ...op.get(S.m), ...op.i32(2), ...op.i32_shl, ...op.i32_add, ...op.set(S.end),
+      ...op.block, ...op.get(S.m), ...op.i32_eqz, ...op.br_if(0),
+      ...op.loop,
+    ];
+    for (let r = 0; r < M; r++) {
+      code.push(...op.get(S.d0), ...op.get(S.xs));
+      if (source === 'f32') code.push(...op.f32_load(4 * r));
+      else if (source === 'i16') code.push(...op.i32_load16_s(2 * r), ...op.f32_convert_i32_s, ...op.f32_const(1 / 32768), ...op.f32_mul);
+      else {
+        code.push(...op.i32_load16_s(4 * r), ...op.get(S.xs), ...op.i32_load16_s(4 * r + 2), ...op.i32_add);
+        code.push(...op.f32_convert_i32_s, ...op.f32_const(1 / 65536), ...op.f32_mul);
+      }
+      code.push(...op.f32_store_at(r * stride));
+    }
+    code.push(
+      ...op.get(S.xs), ...op.i32(bytesPer * M), ...op.i32_add, ...op.set(S.xs),
+      ...op.get(S.d0), ...op.i32(4), ...op.i32_add, ...op.tee(S.d0),
+      ...op.get(S.end), ...op.i32_ne, ...op.br_if(0),
+      ...op.end, ...op.end,
+    );
+    return code;
+  };
 
   // fir(d0, out, blocks): per block of 4·G outputs, one loop per class s < M of tap
   // pairs (j ≡ s mod M). Within a class the pair j = M·q + s reads the phases rA(s) at
@@ -125,15 +143,19 @@ export function decimatorModuleBytes(shape: DecimatorShape): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([funcType([I32, I32, I32])])),
-    ...section(3, vec([[0x00], [0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x00], [0x00]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('memory'), 0x02, 0x00],
       [...str('split'), 0x00, 0x00],
-      [...str('fir'), 0x00, 0x01],
+      [...str('split16'), 0x00, 0x01],
+      [...str('split16x2'), 0x00, 0x02],
+      [...str('fir'), 0x00, 0x03],
     ])),
     ...section(10, vec([
-      funcBody([[1, I32]], splitCode),
+      funcBody([[1, I32]], splitCode('f32')),
+      funcBody([[1, I32]], splitCode('i16')),
+      funcBody([[1, I32]], splitCode('i16x2')),
       funcBody([[4, I32], [G + 1, V128]], firCode),
     ])),
   ];
@@ -191,6 +213,20 @@ function instanceFor(k: Decimator, stride: number): Instance {
  * zeros. Returns a view of the kernel's memory (valid until its next call on this thread).
  */
 export function runDecimator(k: Decimator, x: Float32Array, pad: number, count: number): Float32Array {
+  return run(k, { kind: 'f32', bytes: new Uint8Array(x.buffer, x.byteOffset, x.byteLength), frames: x.length }, pad, count);
+}
+
+/**
+ * runDecimator on 16-bit PCM (little-endian, 1 or 2 interleaved channels, as a WAV data
+ * chunk holds it), converted to mono float32 in the same pass that splits the phases:
+ * the same output, bit for bit, as decoding to float32 first (v / 32768, (l + r) / 65536)
+ * without writing and copying the float32 clip.
+ */
+export function runDecimatorPcm16(k: Decimator, pcm: Uint8Array, channels: 1 | 2, pad: number, count: number): Float32Array {
+  return run(k, { kind: channels === 1 ? 'i16' : 'i16x2', bytes: pcm, frames: pcm.byteLength / (2 * channels) }, pad, count);
+}
+
+function run(k: Decimator, src: { kind: 'f32' | 'i16' | 'i16x2'; bytes: Uint8Array; frames: number }, pad: number, count: number): Float32Array {
   const { M, L, base0, G } = k;
   const block = 4 * G;
   const blocks = Math.ceil(count / block);
@@ -203,14 +239,17 @@ export function runDecimator(k: Decimator, x: Float32Array, pad: number, count: 
   const inst = instanceFor(k, stride);
   const d0 = align16(k.splat.byteLength);
   const xsAt = d0 + M * stride;
-  const xsLen = Math.max(M * m, pad + x.length);
-  const outAt = align16(xsAt + 4 * xsLen);
+  // the padded input, in the source's own format: pad zero frames, the clip, zeros
+  const frameBytes = src.kind === 'i16' ? 2 : 4;
+  const xsBytes = frameBytes * Math.max(M * m, pad + src.frames);
+  const outAt = align16(xsAt + xsBytes);
   ensureMemory(inst.memory, outAt + 4 * blocks * block);
-  const xs = new Float32Array(inst.memory.buffer, xsAt, xsLen);
-  xs.fill(0, 0, pad);
-  xs.set(x, pad);
-  xs.fill(0, pad + x.length);
-  inst.split(xsAt, m, d0);
+  const xs = new Uint8Array(inst.memory.buffer, xsAt, xsBytes);
+  xs.fill(0, 0, pad * frameBytes);
+  xs.set(src.bytes, pad * frameBytes);
+  xs.fill(0, pad * frameBytes + src.bytes.byteLength);
+  const split = src.kind === 'f32' ? inst.split : src.kind === 'i16' ? inst.split16 : inst.split16x2;
+  split(xsAt, m, d0);
   inst.fir(d0, outAt, blocks);
   return new Float32Array(inst.memory.buffer, outAt, count);
 }

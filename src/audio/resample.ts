@@ -26,7 +26,8 @@
 // Output sample n sits at input time n·M/L (zero delay, like resample_poly): length
 // ceil(N·L/M), the signal is taken as zero outside [0, N).
 import { remezLowpass } from './remez.ts';
-import { decimator, runDecimator } from './decimate-kernel.ts';
+import { decimator, runDecimator, runDecimatorPcm16 } from './decimate-kernel.ts';
+import { monoPcm16 } from './pcm-kernel.ts';
 import { runKernel, type KernelCall } from './resample-kernel.ts';
 
 export interface ResampleDesign {
@@ -225,6 +226,38 @@ export function resampleTransient(x: Float32Array, fromRate: number, toRate: num
     return x;
   }
   return run(x, fromRate, toRate, {}, true);
+}
+
+/**
+ * resampleTransient() of 16-bit PCM (a WAV data chunk: little-endian int16, 1 or 2
+ * interleaved channels), mono = v / 32768 or (l + r) / 65536 as the decoders give it.
+ * For integer decimation with a symmetric filter the kernel converts the samples while
+ * splitting them into phases (no float32 copy of the clip is written); otherwise they
+ * are converted first. Same output either way, bit for bit.
+ */
+export function resamplePcm16Transient(pcm: Uint8Array, channels: 1 | 2, fromRate: number, toRate: number): Float32Array {
+  const frames = pcm.byteLength / (2 * channels);
+  if (!Number.isInteger(frames)) throw new Error(`resample: ${pcm.byteLength} bytes of 16-bit PCM is not a whole number of ${channels}-channel frames`);
+  if (fromRate !== toRate) {
+    const d = resampleDesign(fromRate, toRate);
+    const dec = d.up === 1 && d.mode === 'exact' ? decimator(d.table, d.down, 1) : null;
+    if (dec) {
+      const n = resampledLength(frames, fromRate, toRate);
+      return n === 0 ? new Float32Array(0) : runDecimatorPcm16(dec, pcm, channels, d.taps / 2, n);
+    }
+  }
+  return resampleTransient(pcm16ToMono(pcm, channels, frames), fromRate, toRate);
+}
+
+function pcm16ToMono(pcm: Uint8Array, channels: 1 | 2, frames: number): Float32Array {
+  const k = monoPcm16(pcm, channels, frames, true);
+  if (k) return k.mono;
+  const mono = new Float32Array(frames);
+  const v = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  for (let i = 0; i < frames; i++) {
+    mono[i] = channels === 1 ? v.getInt16(2 * i, true) / 32768 : (v.getInt16(4 * i, true) + v.getInt16(4 * i + 2, true)) / 65536;
+  }
+  return mono;
 }
 
 function run(x: Float32Array, fromRate: number, toRate: number, opts: DesignOptions & { useWasm?: boolean }, transient: boolean): Float32Array {

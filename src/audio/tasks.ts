@@ -8,7 +8,7 @@ import { readSourceTransient, type SourceRef } from '../dataset/sources.ts';
 import { hex8 } from '../dataset/zip.ts';
 import { decodeAudio } from './decode.ts';
 import { AudioDecodeError } from './errors.ts';
-import { resampleTransient } from './resample.ts';
+import { resamplePcm16Transient, resampleTransient } from './resample.ts';
 import { writeSamplesAt } from './audio-parquet.ts';
 import { SILENCE_PEAK } from './types.ts';
 
@@ -101,9 +101,12 @@ export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
       return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (CRC-32 ${crc}, was ${arg.crc32}); rerun ingest` };
     }
     // decode into scratch memory and resample into the kernel's memory (both transient):
-    // the samples are written to the file right away, no array per clip
-    const d = await decodeAudio(src.bytes, arg.ref.rel, { transient: true });
-    const samples = resampleTransient(d.mono, d.sampleRate, arg.toRate);
+    // the samples are written to the file right away, no array per clip. 16-bit PCM WAV
+    // (the corpus) goes to the resampler undecoded: its kernel converts the samples.
+    const d = await decodeAudio(src.bytes, arg.ref.rel, { transient: true, raw16: true });
+    const samples = d.pcm16
+      ? resamplePcm16Transient(d.pcm16, d.channels as 1 | 2, d.sampleRate, arg.toRate)
+      : resampleTransient(d.mono, d.sampleRate, arg.toRate);
     const fits = samples.length === arg.out.length;
     if (fits && arg.out.offset !== null) writeSamplesAt(arg.out.path, [[arg.out.offset, samples]]);
     return { ok: true, fromRate: d.sampleRate, frames: d.frames, length: samples.length, written: fits };

@@ -15,8 +15,13 @@ export interface DecodedAudio {
    * stores it (for 16-bit audio: the MANIFEST.tsv `pcm_sha256`). Only when asked for.
    */
   pcmSha256?: string;
-  /** Largest |sample| over all channels, full scale 1. */
+  /** Largest |sample| over all channels, full scale 1 (NaN when `pcm16` is given instead of `mono`). */
   peak: number;
+  /**
+   * With the `raw16` option, for 16-bit PCM WAV with 1 or 2 channels: the data chunk's
+   * bytes (interleaved little-endian int16, a view of the input), and `mono` is empty.
+   */
+  pcm16?: Uint8Array;
 }
 
 export interface DecodeOptions {
@@ -34,6 +39,13 @@ export interface DecodeOptions {
    * than converting the samples).
    */
   transient?: boolean;
+  /**
+   * 16-bit PCM WAV with 1 or 2 channels comes back undecoded, as `pcm16` (checked like
+   * any WAV, but not converted, and no peak): for the resample task, whose kernel
+   * converts the samples in the pass that feeds the filter (resamplePcm16Transient).
+   * Other formats decode as usual.
+   */
+  raw16?: boolean;
 }
 
 /**

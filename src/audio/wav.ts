@@ -114,6 +114,13 @@ export function decodeWav(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedA
   if (frames === 0) fail('no audio: the data chunk is empty');
 
   const data = bytes.subarray(dataAt, dataAt + dataSize);
+  if (opts.raw16 && !opts.checkOnly && f.tag === FORMAT_PCM && f.bits === 16 && (f.channels === 1 || f.channels === 2)) {
+    return {
+      format: 'wav/pcm16', sampleRate: f.sampleRate, channels: f.channels, frames, bitsPerSample: 16,
+      mono: new Float32Array(0), peak: NaN, pcm16: data.subarray(0, frames * f.blockAlign),
+      pcmSha256: opts.hash ? createHash('sha256').update(data).digest('hex') : undefined,
+    };
+  }
   const { mono, peak, nonFinite } = toMono(data, f, frames, opts.checkOnly, opts.transient);
   if (nonFinite.count > 0) {
     fail(`${nonFinite.count} non-finite sample(s) (NaN/Inf) in float data, first at frame ${nonFinite.firstFrame}`);

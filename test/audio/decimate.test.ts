@@ -4,7 +4,7 @@
 // every decimation factor the equiripple designs produce, and only for filters it can do.
 import { describe, expect, it } from 'vitest';
 import { decimator, runDecimator, symmetricLength } from '../../src/audio/decimate-kernel.ts';
-import { resample, resampleDesign } from '../../src/audio/resample.ts';
+import { resample, resampleDesign, resamplePcm16Transient } from '../../src/audio/resample.ts';
 
 const OUT = 16000;
 
@@ -78,5 +78,33 @@ describe('symmetric decimation kernel', () => {
     expect(symmetricLength(Float32Array.from([1, 2, 3, 0]))).toBe(0);
     expect(symmetricLength(Float32Array.from([1, 2, 2, 1]))).toBe(0); // even length
     expect(decimator(Float32Array.from([1, 2, 3, 0]), 3, 1)).toBeNull();
+  });
+
+  it('16-bit PCM, converted in the kernel, gives bit for bit resample() of the decoded float32 (mono, stereo, any rate)', () => {
+    let seed = 9;
+    const pcm = (n: number) => {
+      const a = new Int16Array(n);
+      for (let i = 0; i < n; i++) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        a[i] = (seed >>> 16) - 32768;
+      }
+      a[0] = -32768;
+      a[n - 1] = 32767;
+      return a;
+    };
+    for (const rate of [48000, 96000, 44100, 16000]) {
+      for (const frames of [1, 2, 13, 1001, 30011]) {
+        const mono = pcm(frames);
+        const want1 = resample(Float32Array.from(mono, (v) => v / 32768), rate, OUT);
+        expect(resamplePcm16Transient(new Uint8Array(mono.buffer), 1, rate, OUT).slice(), `mono ${rate} Hz, ${frames}`).toEqual(want1);
+        const st = pcm(2 * frames);
+        const want2 = resample(Float32Array.from({ length: frames }, (_, i) => (st[2 * i] + st[2 * i + 1]) / 65536), rate, OUT);
+        // at an odd byte offset, as a data chunk after an odd-sized chunk can be
+        const odd = new Uint8Array(st.byteLength + 1).subarray(1);
+        odd.set(new Uint8Array(st.buffer));
+        expect(resamplePcm16Transient(odd, 2, rate, OUT).slice(), `stereo ${rate} Hz, ${frames}`).toEqual(want2);
+      }
+    }
+    expect(() => resamplePcm16Transient(new Uint8Array(3), 1, 48000, OUT)).toThrow(/not a whole number of 1-channel frames/);
   });
 });

@@ -166,3 +166,23 @@ describe('WAV decoder: bad files get a clear error', () => {
     expect(() => decodeWav(make())).toThrow(message);
   });
 });
+
+describe('raw16 (the resample task: 16-bit PCM handed to the resampler undecoded)', () => {
+  it('gives the data chunk bytes for 16-bit mono/stereo, still checking the file; other formats decode as usual', () => {
+    for (const channels of [1, 2]) {
+      const samples = Array.from({ length: 2 * 301 }, (_, i) => ((i * 7919) % 65536) - 32768);
+      const wav = makeWav({ samples, channels, before: [['LIST', new Uint8Array(3)]] });
+      const d = decodeWav(wav, { raw16: true });
+      expect(d.mono.length).toBe(0);
+      expect(d.frames).toBe(samples.length / channels);
+      expect(Array.from(new Int16Array(Uint8Array.from(d.pcm16!).buffer))).toEqual(samples);
+    }
+    const three = makeWav({ samples: [1, 2, 3, 4, 5, 6], channels: 3 });
+    expect(decodeWav(three, { raw16: true }).pcm16).toBeUndefined();
+    expect(decodeWav(three, { raw16: true }).mono.length).toBe(2);
+    const wide = makeWav({ samples: [1000, -1000], bits: 24 });
+    expect(decodeWav(wide, { raw16: true }).pcm16).toBeUndefined();
+    const bad = makeWav({ samples: [1, 2, 3] });
+    expect(() => decodeWav(bad.subarray(0, bad.length - 2), { raw16: true })).toThrow(/truncated/);
+  });
+});
