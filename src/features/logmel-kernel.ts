@@ -84,7 +84,7 @@ export class LogMelKernel {
       melW: region(fb.weights.length * 8),
       re: region(M * 16),
       im: region(M * 16),
-      spec: region((M + 1) * 16),
+      spec: region(2 * (M + 1) * 16), // the power spectra of two frame pairs
       mel: region(this.size * 8),
       out: region(this.size * 4),
     };

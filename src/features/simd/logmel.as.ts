@@ -26,7 +26,7 @@
  *     half-length h starts at entry h − 4 (h = 4, 8, …, M/2), entry = 32 bytes
  * utw: untangling twiddles (cos, sin)(2πk/nFft) for k = 0..M/2, as pairs, 32 bytes each
  * melStart/melOffset (i32) and melW (f64): the sparse filterbank (see mel.ts sparsify)
- * re, im: M pairs each; spec: M + 1 pairs (scratch)
+ * re, im: M pairs each; spec: 2·(M + 1) pairs (scratch: the power of two frame pairs)
  */
 export function melFrames(
   y: usize, len: i32, nFrames: i32, hop: i32, nFft: i32,
@@ -35,83 +35,123 @@ export function melFrames(
   re: usize, im: usize, spec: usize, mel: usize,
 ): void {
   const M = nFft >> 1;
-  const quarter = M >> 1;
-  for (let tA = 0; tA < nFrames; tA += 2) {
+  const spec2 = spec + (<usize>(M + 1) << 4);
+  // Two frame pairs per round: the mel sums of the second pair are independent of the
+  // first's, so their (sequential, latency-bound) accumulations overlap; each sum
+  // keeps its order, so the values are the same as one pair at a time.
+  for (let tA = 0; tA < nFrames; tA += 4) {
     const tB = tA + 1 < nFrames ? tA + 1 : tA; // an odd last frame is computed twice
-    const firstA = tA * hop - M; // center = true: frame t starts at t·hop − nFft/2
-    const firstB = tB * hop - M;
-
-    // Window the two frames into (re, im) = (x[2n], x[2n+1]) at bit-reversed positions.
-    if (firstA >= 0 && firstB + nFft <= len) {
-      const ya = y + (<usize>firstA << 2);
-      const yb = y + (<usize>firstB << 2);
-      for (let n = 0; n < M; n++) {
-        // x[2n], x[2n+1] of each frame as a float64 pair, then regrouped by lane
-        const a = f64x2.promote_low_f32x4(v128.load64_zero(ya + (<usize>n << 3)));
-        const b = f64x2.promote_low_f32x4(v128.load64_zero(yb + (<usize>n << 3)));
-        const r = <usize>load<i32>(bitrev + (<usize>n << 2)) << 4;
-        const w = win + (<usize>n << 5);
-        v128.store(re + r, f64x2.mul(v128.shuffle<f64>(a, b, 0, 2), v128.load(w)));
-        v128.store(im + r, f64x2.mul(v128.shuffle<f64>(a, b, 1, 3), v128.load(w, 16)));
-      }
-    } else {
-      for (let n = 0; n < M; n++) {
-        const j = n << 1;
-        const r = <usize>load<i32>(bitrev + (<usize>n << 2)) << 4;
-        const w = win + (<usize>n << 5);
-        const e = f64x2.replace_lane(f64x2.splat(sampleAt(y, len, firstA + j)), 1, sampleAt(y, len, firstB + j));
-        const o = f64x2.replace_lane(f64x2.splat(sampleAt(y, len, firstA + j + 1)), 1, sampleAt(y, len, firstB + j + 1));
-        v128.store(re + r, f64x2.mul(e, v128.load(w)));
-        v128.store(im + r, f64x2.mul(o, v128.load(w, 16)));
-      }
-    }
-
-    fft(re, im, M, tw);
-
-    // Untangle the real spectrum (see RealPowerFFT.power in fft.ts) into power.
-    const z0r = v128.load(re);
-    const z0i = v128.load(im);
-    const s0 = f64x2.add(z0r, z0i);
-    const sM = f64x2.sub(z0r, z0i);
-    v128.store(spec, f64x2.mul(s0, s0));
-    v128.store(spec + (<usize>M << 4), f64x2.mul(sM, sM));
-    const q = f64x2.splat(0.25);
-    for (let k = 1; k <= quarter; k++) {
-      const j = M - k;
-      const ar = v128.load(re + (<usize>k << 4));
-      const ai = v128.load(im + (<usize>k << 4));
-      const br = v128.load(re + (<usize>j << 4));
-      const bi = v128.load(im + (<usize>j << 4));
-      const er = f64x2.add(ar, br);
-      const ei = f64x2.sub(ai, bi);
-      const dr = f64x2.sub(ar, br);
-      const di = f64x2.add(ai, bi);
-      const wr = v128.load(utw + (<usize>k << 5));
-      const ws = v128.load(utw + (<usize>k << 5), 16);
-      const tr = f64x2.sub(f64x2.mul(wr, di), f64x2.mul(ws, dr));
-      const ti = f64x2.neg(f64x2.add(f64x2.mul(wr, dr), f64x2.mul(ws, di)));
-      const xr = f64x2.add(er, tr);
-      const xi = f64x2.add(ei, ti);
-      v128.store(spec + (<usize>k << 4), f64x2.mul(q, f64x2.add(f64x2.mul(xr, xr), f64x2.mul(xi, xi))));
-      const yr = f64x2.sub(er, tr);
-      const yi = f64x2.sub(ti, ei);
-      v128.store(spec + (<usize>j << 4), f64x2.mul(q, f64x2.add(f64x2.mul(yr, yr), f64x2.mul(yi, yi))));
-    }
-
-    // Mel bands: sparse rows of the filterbank against the power of both frames.
+    powerSpectrum(y, len, tA, tB, hop, nFft, win, bitrev, tw, utw, re, im, spec);
     const outA = mel + (<usize>(tA * nMels) << 3);
     const outB = mel + (<usize>(tB * nMels) << 3);
-    for (let m = 0; m < nMels; m++) {
-      const o0 = load<i32>(melOffset + (<usize>m << 2));
-      const o1 = load<i32>(melOffset + (<usize>(m + 1) << 2));
-      const base = spec + (<usize>(load<i32>(melStart + (<usize>m << 2)) - o0) << 4);
-      let acc = f64x2.splat(0);
-      for (let j = o0; j < o1; j++) {
-        acc = f64x2.add(acc, f64x2.mul(v128.load64_splat(melW + (<usize>j << 3)), v128.load(base + (<usize>j << 4))));
+    const tC = tA + 2;
+    if (tC < nFrames) {
+      const tD = tC + 1 < nFrames ? tC + 1 : tC;
+      powerSpectrum(y, len, tC, tD, hop, nFft, win, bitrev, tw, utw, re, im, spec2);
+      const outC = mel + (<usize>(tC * nMels) << 3);
+      const outD = mel + (<usize>(tD * nMels) << 3);
+      for (let m = 0; m < nMels; m++) {
+        const o0 = load<i32>(melOffset + (<usize>m << 2));
+        const o1 = load<i32>(melOffset + (<usize>(m + 1) << 2));
+        const rel = <usize>(load<i32>(melStart + (<usize>m << 2)) - o0) << 4;
+        const base = spec + rel;
+        const base2 = spec2 + rel;
+        let acc = f64x2.splat(0);
+        let acc2 = f64x2.splat(0);
+        for (let j = o0; j < o1; j++) {
+          const w = v128.load64_splat(melW + (<usize>j << 3));
+          acc = f64x2.add(acc, f64x2.mul(w, v128.load(base + (<usize>j << 4))));
+          acc2 = f64x2.add(acc2, f64x2.mul(w, v128.load(base2 + (<usize>j << 4))));
+        }
+        store<f64>(outA + (<usize>m << 3), f64x2.extract_lane(acc, 0));
+        store<f64>(outB + (<usize>m << 3), f64x2.extract_lane(acc, 1));
+        store<f64>(outC + (<usize>m << 3), f64x2.extract_lane(acc2, 0));
+        store<f64>(outD + (<usize>m << 3), f64x2.extract_lane(acc2, 1));
       }
-      store<f64>(outA + (<usize>m << 3), f64x2.extract_lane(acc, 0));
-      store<f64>(outB + (<usize>m << 3), f64x2.extract_lane(acc, 1));
+    } else {
+      for (let m = 0; m < nMels; m++) {
+        const o0 = load<i32>(melOffset + (<usize>m << 2));
+        const o1 = load<i32>(melOffset + (<usize>(m + 1) << 2));
+        const base = spec + (<usize>(load<i32>(melStart + (<usize>m << 2)) - o0) << 4);
+        let acc = f64x2.splat(0);
+        for (let j = o0; j < o1; j++) {
+          acc = f64x2.add(acc, f64x2.mul(v128.load64_splat(melW + (<usize>j << 3)), v128.load(base + (<usize>j << 4))));
+        }
+        store<f64>(outA + (<usize>m << 3), f64x2.extract_lane(acc, 0));
+        store<f64>(outB + (<usize>m << 3), f64x2.extract_lane(acc, 1));
+      }
     }
+  }
+}
+
+/**
+ * Power spectrum (M + 1 bins, as pairs) of frames tA (lane 0) and tB (lane 1) into spec:
+ * window, FFT, real-spectrum untangling.
+ */
+@inline function powerSpectrum(
+  y: usize, len: i32, tA: i32, tB: i32, hop: i32, nFft: i32,
+  win: usize, bitrev: usize, tw: usize, utw: usize, re: usize, im: usize, spec: usize,
+): void {
+  const M = nFft >> 1;
+  const quarter = M >> 1;
+  const firstA = tA * hop - M; // center = true: frame t starts at t·hop − nFft/2
+  const firstB = tB * hop - M;
+
+  // Window the two frames into (re, im) = (x[2n], x[2n+1]) at bit-reversed positions.
+  if (firstA >= 0 && firstB + nFft <= len) {
+    const ya = y + (<usize>firstA << 2);
+    const yb = y + (<usize>firstB << 2);
+    for (let n = 0; n < M; n++) {
+      // x[2n], x[2n+1] of each frame as a float64 pair, then regrouped by lane
+      const a = f64x2.promote_low_f32x4(v128.load64_zero(ya + (<usize>n << 3)));
+      const b = f64x2.promote_low_f32x4(v128.load64_zero(yb + (<usize>n << 3)));
+      const r = <usize>load<i32>(bitrev + (<usize>n << 2)) << 4;
+      const w = win + (<usize>n << 5);
+      v128.store(re + r, f64x2.mul(v128.shuffle<f64>(a, b, 0, 2), v128.load(w)));
+      v128.store(im + r, f64x2.mul(v128.shuffle<f64>(a, b, 1, 3), v128.load(w, 16)));
+    }
+  } else {
+    for (let n = 0; n < M; n++) {
+      const j = n << 1;
+      const r = <usize>load<i32>(bitrev + (<usize>n << 2)) << 4;
+      const w = win + (<usize>n << 5);
+      const e = f64x2.replace_lane(f64x2.splat(sampleAt(y, len, firstA + j)), 1, sampleAt(y, len, firstB + j));
+      const o = f64x2.replace_lane(f64x2.splat(sampleAt(y, len, firstA + j + 1)), 1, sampleAt(y, len, firstB + j + 1));
+      v128.store(re + r, f64x2.mul(e, v128.load(w)));
+      v128.store(im + r, f64x2.mul(o, v128.load(w, 16)));
+    }
+  }
+
+  fft(re, im, M, tw);
+
+  // Untangle the real spectrum (see RealPowerFFT.power in fft.ts) into power.
+  const z0r = v128.load(re);
+  const z0i = v128.load(im);
+  const s0 = f64x2.add(z0r, z0i);
+  const sM = f64x2.sub(z0r, z0i);
+  v128.store(spec, f64x2.mul(s0, s0));
+  v128.store(spec + (<usize>M << 4), f64x2.mul(sM, sM));
+  const q = f64x2.splat(0.25);
+  for (let k = 1; k <= quarter; k++) {
+    const j = M - k;
+    const ar = v128.load(re + (<usize>k << 4));
+    const ai = v128.load(im + (<usize>k << 4));
+    const br = v128.load(re + (<usize>j << 4));
+    const bi = v128.load(im + (<usize>j << 4));
+    const er = f64x2.add(ar, br);
+    const ei = f64x2.sub(ai, bi);
+    const dr = f64x2.sub(ar, br);
+    const di = f64x2.add(ai, bi);
+    const wr = v128.load(utw + (<usize>k << 5));
+    const ws = v128.load(utw + (<usize>k << 5), 16);
+    const tr = f64x2.sub(f64x2.mul(wr, di), f64x2.mul(ws, dr));
+    const ti = f64x2.neg(f64x2.add(f64x2.mul(wr, dr), f64x2.mul(ws, di)));
+    const xr = f64x2.add(er, tr);
+    const xi = f64x2.add(ei, ti);
+    v128.store(spec + (<usize>k << 4), f64x2.mul(q, f64x2.add(f64x2.mul(xr, xr), f64x2.mul(xi, xi))));
+    const yr = f64x2.sub(er, tr);
+    const yi = f64x2.sub(ti, ei);
+    v128.store(spec + (<usize>j << 4), f64x2.mul(q, f64x2.add(f64x2.mul(yr, yr), f64x2.mul(yi, yi))));
   }
 }
 
@@ -301,6 +341,23 @@ export function toDb(power: usize, rows: i32, cols: i32, amin: f64, refDb: f64, 
   const ten = f64x2.splat(10.0);
   let mxV = f64x2.splat(-Infinity);
   let i = 0;
+  const tiny = f64x2.splat(2.2250738585072014e-308);
+  const huge = f64x2.splat(1.7976931348623157e308);
+  // four values per round: two independent log10 chains (the division and polynomial
+  // are latency-bound); the same arithmetic per value and the same max order as below
+  for (; i + 4 <= n; i += 4) {
+    const p = power + (<usize>i << 3);
+    const x1 = f64x2.max(aminV, v128.load(p));
+    const x2 = f64x2.max(aminV, v128.load(p, 16));
+    const ok = v128.and(v128.and(f64x2.ge(x1, tiny), f64x2.le(x1, huge)), v128.and(f64x2.ge(x2, tiny), f64x2.le(x2, huge)));
+    if (!i64x2.all_true(ok)) break; // the pair loop below handles the odd value
+    const v1 = f64x2.sub(f64x2.mul(ten, log10Pair(x1)), refV);
+    const v2 = f64x2.sub(f64x2.mul(ten, log10Pair(x2)), refV);
+    v128.store(p, v1);
+    v128.store(p, v2, 16);
+    mxV = v128.bitselect(v1, mxV, f64x2.gt(v1, mxV));
+    mxV = v128.bitselect(v2, mxV, f64x2.gt(v2, mxV));
+  }
   for (; i + 2 <= n; i += 2) {
     const p = power + (<usize>i << 3);
     const x = f64x2.max(aminV, v128.load(p));
