@@ -1,17 +1,18 @@
 // Integer decimation by M with a symmetric (linear-phase) FIR: the corpus's case,
 // 48 → 16 kHz with the 223-tap equiripple filter. A WebAssembly SIMD kernel generated for
-// one filter, ~2× the generic kernel of resample-kernel.ts (which takes one output at a
-// time, a dot product of 4-tap vectors, and sums the lanes at the end). Here:
+// one filter, ~1.5× the generic kernel of resample-kernel.ts (which takes one output at
+// a time, a dot product of 4-tap vectors, and sums the lanes at the end;
+// bench/resample-kernel.ts compares them). Here:
 //
 // - the lanes are 4 consecutive outputs. Output n reads x[M·n + b + j], so for the 4
 //   outputs the samples of tap j are M apart; the input is first split into its M
 //   phases (d_r[m] = x[M·m + r]), where they are adjacent: one vector load per tap.
 // - symmetry: h[j] = h[L−1−j], so y = Σ_{j<c} h[j]·(x_j + x_{L−1−j}) + h[c]·x_c (L = 2c + 1):
-//   one multiply per pair of taps, and the adds of the pair's samples are shared by none
-//   but cheap; with x-vectors both ascending in n, no lane reversal is needed.
-// - G groups of 4 outputs per pass (register blocking) share each tap's splatted
-//   coefficient; the taps are unrolled with their offsets as load immediates and the
-//   coefficients as a table at constant addresses: the loop is loads, adds, multiplies.
+//   one multiply per pair of taps; with both x-vectors ascending in n, no lane reversal.
+// - G = 4 groups of 4 outputs per pass (register blocking) share each tap's splatted
+//   coefficient (a table at constant addresses); the phases' offsets are load
+//   immediates (the phases lie a compiled-in stride apart).
+// - 16-bit PCM can come in undecoded: the split converts it on the way.
 //
 // Outputs are the same sums as the generic kernel in another order (float32 rounding
 // differs by ~1e-7 relative); results are deterministic: one fixed order per filter.
@@ -169,8 +170,13 @@ export interface Decimator {
   /** h[0..c], each in the 4 lanes of a vector: the table every instance gets at address 0. */
   splat: Float32Array;
   G: number;
-  /** Instances by stride (grown for longer inputs). */
-  instances: Map<number, Instance>;
+  /**
+   * The instance in use and its compiled stride: replaced by one with a larger stride
+   * when a longer input comes (a larger stride serves shorter inputs as well), so a
+   * thread holds one instance, sized for the longest input it has seen.
+   */
+  inst: Instance | null;
+  stride: number;
 }
 
 const decimators = new Map<Float32Array, Decimator | null>();
@@ -190,22 +196,38 @@ export function decimator(table: Float32Array, M: number, base0: number, G = DEF
     const c = (L - 1) >> 1;
     const splat = new Float32Array(4 * (c + 1));
     for (let j = 0; j <= c; j++) splat.fill(table[j], 4 * j, 4 * j + 4);
-    k = { M, L, base0, splat, G, instances: new Map() };
+    k = { M, L, base0, splat, G, inst: null, stride: 0 };
   }
   if (cacheable) decimators.set(table, k);
   return k;
 }
 
-function instanceFor(k: Decimator, stride: number): Instance {
-  let inst = k.instances.get(stride);
-  if (!inst) {
+function instanceFor(k: Decimator, minStride: number): Instance {
+  if (!k.inst || k.stride < minStride) {
+    // a power of two + 64 bytes, so the M phases' same elements do not all fall in one cache set
+    const stride = Math.max(1 << 16, 2 ** Math.ceil(Math.log2(minStride))) + 64;
     const bytes = decimatorModuleBytes({ M: k.M, L: k.L, base0: k.base0, stride, G: k.G });
-    inst = new WasmJs!.Instance(new WasmJs!.Module(bytes)).exports as unknown as Instance;
+    const inst = new WasmJs!.Instance(new WasmJs!.Module(bytes)).exports as unknown as Instance;
     ensureMemory(inst.memory, k.splat.byteLength);
     new Float32Array(inst.memory.buffer, 0, k.splat.length).set(k.splat);
-    k.instances.set(stride, inst);
+    k.inst = inst;
+    k.stride = stride;
   }
-  return inst;
+  return k.inst;
+}
+
+/** Longest phase this kernel takes (bytes): beyond it (a clip of ~4 min at 48 kHz) resample() uses the generic kernel. */
+const MAX_PHASE_BYTES = 1 << 24;
+
+/** Phase elements `count` outputs read: up to blocks·block − 1 + ⌊(base0 + L − 1) / M⌋. */
+function phaseLength(k: Decimator, count: number): number {
+  const block = 4 * k.G;
+  return Math.ceil(count / block) * block + Math.floor((k.base0 + k.L - 1) / k.M) + 1;
+}
+
+/** Whether runDecimator takes an input giving `count` outputs (memory stays bounded). */
+export function decimatorTakes(k: Decimator, count: number): boolean {
+  return 4 * phaseLength(k, count) <= MAX_PHASE_BYTES;
 }
 
 /**
@@ -227,16 +249,14 @@ export function runDecimatorPcm16(k: Decimator, pcm: Uint8Array, channels: 1 | 2
 }
 
 function run(k: Decimator, src: { kind: 'f32' | 'i16' | 'i16x2'; bytes: Uint8Array; frames: number }, pad: number, count: number): Float32Array {
-  const { M, L, base0, G } = k;
+  const { M, G } = k;
   const block = 4 * G;
   const blocks = Math.ceil(count / block);
-  // Phase elements read: up to blocks·block − 1 + ⌊(base0 + L − 1) / M⌋.
-  const m = blocks * block + Math.floor((base0 + L - 1) / M) + 1;
-  // The stride is compiled into the code: a power of two (one instance per size class
-  // that occurs, 256 KB covers ~16 s at 48 kHz), + 64 bytes so the M phases' same
-  // elements do not all fall in one cache set.
-  const stride = Math.max(1 << 16, 2 ** Math.ceil(Math.log2(4 * m))) + 64;
-  const inst = instanceFor(k, stride);
+  const m = phaseLength(k, count);
+  if (4 * m > MAX_PHASE_BYTES) throw new Error(`decimator: ${count} outputs is more than it takes (check decimatorTakes)`);
+  // the phases are `stride` bytes apart, a constant of the code
+  const inst = instanceFor(k, 4 * m);
+  const stride = k.stride;
   const d0 = align16(k.splat.byteLength);
   const xsAt = d0 + M * stride;
   // the padded input, in the source's own format: pad zero frames, the clip, zeros

@@ -26,7 +26,7 @@
 // Output sample n sits at input time n·M/L (zero delay, like resample_poly): length
 // ceil(N·L/M), the signal is taken as zero outside [0, N).
 import { remezLowpass } from './remez.ts';
-import { decimator, runDecimator, runDecimatorPcm16 } from './decimate-kernel.ts';
+import { decimator, decimatorTakes, runDecimator, runDecimatorPcm16 } from './decimate-kernel.ts';
 import { monoPcm16 } from './pcm-kernel.ts';
 import { runKernel, type KernelCall } from './resample-kernel.ts';
 
@@ -241,10 +241,8 @@ export function resamplePcm16Transient(pcm: Uint8Array, channels: 1 | 2, fromRat
   if (fromRate !== toRate) {
     const d = resampleDesign(fromRate, toRate);
     const dec = d.up === 1 && d.mode === 'exact' ? decimator(d.table, d.down, 1) : null;
-    if (dec) {
-      const n = resampledLength(frames, fromRate, toRate);
-      return n === 0 ? new Float32Array(0) : runDecimatorPcm16(dec, pcm, channels, d.taps / 2, n);
-    }
+    const n = resampledLength(frames, fromRate, toRate);
+    if (dec && decimatorTakes(dec, n)) return n === 0 ? new Float32Array(0) : runDecimatorPcm16(dec, pcm, channels, d.taps / 2, n);
   }
   return resampleTransient(pcm16ToMono(pcm, channels, frames), fromRate, toRate);
 }
@@ -269,9 +267,10 @@ function run(x: Float32Array, fromRate: number, toRate: number, opts: DesignOpti
   const half = d.taps / 2;
   const useWasm = opts.useWasm ?? true;
   // Integer decimation with a symmetric filter (the equiripple designs): the kernel
-  // generated for that filter (decimate-kernel.ts), ~2× the generic one.
+  // generated for that filter (decimate-kernel.ts), ~1.5× the generic one; inputs of
+  // more than ~4 min (its memory bound) take the generic kernel.
   const dec = useWasm && d.up === 1 && d.mode === 'exact' ? decimator(d.table, d.down, 1) : null;
-  if (dec) {
+  if (dec && decimatorTakes(dec, n)) {
     const y = runDecimator(dec, x, half, n);
     return transient ? y : y.slice();
   }

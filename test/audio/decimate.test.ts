@@ -3,7 +3,7 @@
 // tails, clips shorter than the filter, phases longer than the first compiled stride),
 // every decimation factor the equiripple designs produce, and only for filters it can do.
 import { describe, expect, it } from 'vitest';
-import { decimator, runDecimator, symmetricLength } from '../../src/audio/decimate-kernel.ts';
+import { decimator, decimatorTakes, runDecimator, symmetricLength } from '../../src/audio/decimate-kernel.ts';
 import { resample, resampleDesign, resamplePcm16Transient } from '../../src/audio/resample.ts';
 
 const OUT = 16000;
@@ -51,6 +51,20 @@ describe('symmetric decimation kernel', () => {
     // and back to a short clip on the same thread: still right
     const y = noise(9000, 3);
     expect(worstDiff(resample(y, 48000, OUT), resample(y, 48000, OUT, { useWasm: false }))).toBeLessThan(1e-6);
+  });
+
+  it('leaves inputs of more than ~4 min at 48 kHz to the generic kernel (bounded memory), with the same result', () => {
+    const d = resampleDesign(48000, OUT);
+    const k = decimator(d.table, d.down, 1)!;
+    expect(decimatorTakes(k, 16000 * 240)).toBe(true);
+    expect(decimatorTakes(k, 16000 * 300)).toBe(false);
+    const long = new Float32Array(48000 * 300);
+    long.set(noise(48000, 10));
+    const y = resample(long, 48000, OUT);
+    expect(y.length).toBe(16000 * 300);
+    const head = resample(long.subarray(0, 48000 + 3000), 48000, OUT); // the decimator (its tail sees the zeros too)
+    expect(worstDiff(y.subarray(0, 16000), head.subarray(0, 16000))).toBeLessThan(1e-6);
+    expect(y.subarray(17000).every((v) => v === 0)).toBe(true);
   });
 
   it('is deterministic: the same input gives bit-identical output, whatever ran before', () => {
