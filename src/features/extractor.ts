@@ -72,6 +72,21 @@ export class LogMelExtractor {
 
   /** Log-Mel of one clip into `out` (allocated when omitted). */
   compute(samples: Float32Array, out: Float32Array = new Float32Array(this.shape.size)): Float32Array {
+    this.run(samples, out);
+    return out;
+  }
+
+  /**
+   * compute() into `out`, returning true when every output value is known to be finite
+   * (the kernel counts them as it writes them), false when one is not or when nobody
+   * counted (the JS chain): then the caller checks.
+   */
+  computeChecked(samples: Float32Array, out: Float32Array): boolean {
+    return this.run(samples, out) === true;
+  }
+
+  /** The log-Mel into out; the kernel's finiteness verdict, or null from the JS chain. */
+  private run(samples: Float32Array, out: Float32Array): boolean | null {
     const { nFrames, nSamples, size } = this.shape;
     if (out.length !== size) throw new Error(`logMel: output buffer has ${out.length} values, expected ${size}`);
     let y = samples;
@@ -80,10 +95,7 @@ export class LogMelExtractor {
       y = samples.subarray(a, b);
     }
     const length = Math.min(nSamples, y.length); // fixed-length cut; the rest is zeros
-    if (this.kernel) {
-      this.kernel.compute(y, length, out);
-      return out;
-    }
+    if (this.kernel) return this.kernel.compute(y, length, out);
     const { start, offset, weights, nMels } = this.filterbank;
     const spec = this.spec;
     const mel = this.melPower;
@@ -98,7 +110,8 @@ export class LogMelExtractor {
         mel[base + m] = acc;
       }
     }
-    return powerToDb(mel, out, { amin: this.params.amin, ref: this.params.ref, topDb: this.params.top_db }, nFrames);
+    powerToDb(mel, out, { amin: this.params.amin, ref: this.params.ref, topDb: this.params.top_db }, nFrames);
+    return null;
   }
 }
 

@@ -14,7 +14,8 @@ interface LogMelExports {
   memory: WasmMemory;
   melFrames(y: number, len: number, nFrames: number, hop: number, nFft: number, win: number, bitrev: number, tw: number, utw: number,
     nMels: number, melStart: number, melOffset: number, melW: number, re: number, im: number, spec: number, mel: number): void;
-  toDb(power: number, rows: number, cols: number, amin: number, refDb: number, hasTop: number, topDb: number, out: number): void;
+  /** Returns the number of non-finite output values. */
+  toDb(power: number, rows: number, cols: number, amin: number, refDb: number, hasTop: number, topDb: number, out: number): number;
 }
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
@@ -122,8 +123,11 @@ export class LogMelKernel {
     f64(this.at.melW, fb.weights.length).set(fb.weights);
   }
 
-  /** Log-Mel (mel-major float32, nMels·nFrames) of the first `length` samples of y into out. */
-  compute(y: Float32Array, length: number, out: Float32Array): void {
+  /**
+   * Log-Mel (mel-major float32, nMels·nFrames) of the first `length` samples of y into
+   * out; returns whether every value is finite (the kernel counts them as it writes).
+   */
+  compute(y: Float32Array, length: number, out: Float32Array): boolean {
     const { k, at, s } = this;
     const n = Math.min(length, y.length, s.nSamples);
     new Float32Array(k.memory.buffer, at.y, n).set(y.subarray(0, n));
@@ -131,7 +135,8 @@ export class LogMelKernel {
     k.melFrames(at.y, n, s.nFrames, s.hop, s.window.length, at.win, at.bitrev, at.tw, at.utw,
       fb.nMels, at.melStart, at.melOffset, at.melW, at.re, at.im, at.spec, at.mel);
     const refDb = 10 * Math.log10(Math.max(s.amin, s.ref));
-    k.toDb(at.mel, s.nFrames, fb.nMels, s.amin, refDb, s.topDb === null ? 0 : 1, s.topDb ?? 0, at.out);
+    const nonFinite = k.toDb(at.mel, s.nFrames, fb.nMels, s.amin, refDb, s.topDb === null ? 0 : 1, s.topDb ?? 0, at.out);
     out.set(new Float32Array(k.memory.buffer, at.out, this.size));
+    return nonFinite === 0;
   }
 }

@@ -179,4 +179,19 @@ describe('WebAssembly SIMD kernel against the JS chain (fft.js, the reference)',
       expect(Array.from(a)).toEqual(Array.from(b));
     }
   });
+
+  it('computeChecked: true only when the kernel counted every value finite (the task skips its own scan then)', () => {
+    const wasm = logMelExtractor(DEFAULT_FEATURE_PARAMS, 16000);
+    const js = new LogMelExtractor(DEFAULT_FEATURE_PARAMS, 16000, { useWasm: false });
+    const out = new Float32Array(wasm.shape.size);
+    expect(wasm.computeChecked(ref, out)).toBe(true);
+    expect(out).toEqual(wasm.compute(ref));
+    expect(js.computeChecked(ref, out)).toBe(false); // nobody counted
+    for (const bad of [Infinity, NaN]) {
+      const y = ref.slice();
+      y[47999] = bad; // only the last frames see it
+      expect(wasm.computeChecked(y, out)).toBe(false);
+      expect(out.some((v) => !Number.isFinite(v))).toBe(true);
+    }
+  });
 });

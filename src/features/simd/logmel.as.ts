@@ -333,8 +333,10 @@ export function melFrames(
  * librosa.power_to_db on n = rows·cols power values (frame-major, rows = frames):
  * 10·log10(max(amin, p)) − refDb, clamped at (max − topDb) when hasTop, written as
  * float32 transposed (mel-major) to out. The power buffer is overwritten (scratch).
+ * Returns how many output values are not finite (NaN or ±Inf), so that the caller need
+ * not scan them (a non-finite sample shows up there).
  */
-export function toDb(power: usize, rows: i32, cols: i32, amin: f64, refDb: f64, hasTop: i32, topDb: f64, out: usize): void {
+export function toDb(power: usize, rows: i32, cols: i32, amin: f64, refDb: f64, hasTop: i32, topDb: f64, out: usize): i32 {
   const n = rows * cols;
   const aminV = f64x2.splat(amin);
   const refV = f64x2.splat(refDb);
@@ -383,10 +385,14 @@ export function toDb(power: usize, rows: i32, cols: i32, amin: f64, refDb: f64, 
   }
   // the clamp happens in float64, before the float32 rounding
   const floor = hasTop ? mx - topDb : -Infinity;
+  let nonFinite = 0;
   for (let c = 0; c < cols; c++) {
     for (let r = 0; r < rows; r++) {
       const v = load<f64>(power + (<usize>(r * cols + c) << 3));
-      store<f32>(out + (<usize>(c * rows + r) << 2), <f32>(v < floor ? floor : v));
+      const o = <f32>(v < floor ? floor : v);
+      store<f32>(out + (<usize>(c * rows + r) << 2), o);
+      if (o - o != 0) nonFinite++; // NaN or ±Inf
     }
   }
+  return nonFinite;
 }
