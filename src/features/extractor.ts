@@ -85,6 +85,22 @@ export class LogMelExtractor {
     return this.run(samples, out) === true;
   }
 
+  /**
+   * Where computeInput() takes its clip from: the kernel's own memory (nSamples floats),
+   * so a reader can put the samples there without another copy. Null on the JS chain,
+   * and with trim_silence (which needs the whole clip).
+   */
+  inputBuffer(): Float32Array | null {
+    return this.kernel && !this.params.trim_silence ? this.kernel.input() : null;
+  }
+
+  /** computeChecked() of the first `length` samples written into inputBuffer(). */
+  computeInput(length: number, out: Float32Array): boolean {
+    if (!this.kernel || this.params.trim_silence) throw new Error('logMel: computeInput needs the WebAssembly kernel and no trim_silence (see inputBuffer)');
+    if (out.length !== this.shape.size) throw new Error(`logMel: output buffer has ${out.length} values, expected ${this.shape.size}`);
+    return this.kernel.computeInput(Math.min(length, this.shape.nSamples), out);
+  }
+
   /** The log-Mel into out; the kernel's finiteness verdict, or null from the JS chain. */
   private run(samples: Float32Array, out: Float32Array): boolean | null {
     const { nFrames, nSamples, size } = this.shape;

@@ -128,9 +128,20 @@ export class LogMelKernel {
    * out; returns whether every value is finite (the kernel counts them as it writes).
    */
   compute(y: Float32Array, length: number, out: Float32Array): boolean {
+    const n = Math.min(length, y.length, this.s.nSamples);
+    this.input().set(y.subarray(0, n));
+    return this.computeInput(n, out);
+  }
+
+  /** The kernel's input: nSamples floats of its memory, where a clip can be read directly. */
+  input(): Float32Array {
+    return new Float32Array(this.k.memory.buffer, this.at.y, this.s.nSamples);
+  }
+
+  /** compute() of the first `length` samples already in input(). */
+  computeInput(length: number, out: Float32Array): boolean {
     const { k, at, s } = this;
-    const n = Math.min(length, y.length, s.nSamples);
-    new Float32Array(k.memory.buffer, at.y, n).set(y.subarray(0, n));
+    const n = Math.min(length, s.nSamples);
     const fb = s.filterbank;
     k.melFrames(at.y, n, s.nFrames, s.hop, s.window.length, at.win, at.bitrev, at.tw, at.utw,
       fb.nMels, at.melStart, at.melOffset, at.melW, at.re, at.im, at.spec, at.mel);
@@ -139,4 +150,5 @@ export class LogMelKernel {
     out.set(new Float32Array(k.memory.buffer, at.out, this.size));
     return nonFinite === 0;
   }
+
 }

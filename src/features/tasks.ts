@@ -3,9 +3,11 @@
 // see audio-input.ts) or one row group read with parquet-wasm (fallback). Every clip's
 // log-Mel is computed with the worker's cached extractor and the results move back in
 // one buffer.
+import { closeSync, openSync } from 'node:fs';
+import { readFloatList } from '../io/parquet-rows.ts';
 import { withTransfer } from '../pipeline/task.ts';
 import { readAudioRowGroup, readClips, type ClipLocation } from './audio-input.ts';
-import { logMelExtractor } from './extractor.ts';
+import { logMelExtractor, type LogMelExtractor } from './extractor.ts';
 import type { FeatureParams } from './params.ts';
 
 export interface ClipsTask {
@@ -39,6 +41,8 @@ const scratchOf = (n: number): Float32Array => {
 
 export function logMelClips(task: ClipsTask) {
   const ex = logMelExtractor(task.params, task.sampleRate);
+  const input = ex.inputBuffer();
+  if (input) return logMelClipsInPlace(task, ex, input);
   // Only the first duration_s seconds are used unless silence is trimmed first.
   const { samples, starts, lengths } = readClips(task.path, task.clips, task.params.trim_silence ? null : ex.shape.nSamples, scratchOf);
   const size = ex.shape.size;
@@ -57,6 +61,39 @@ export function logMelClips(task: ClipsTask) {
     }
   }
   return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
+}
+
+/**
+ * logMelClips reading each clip's first duration_s seconds straight into the kernel's
+ * input memory (no scratch buffer, no copy into the kernel).
+ */
+function logMelClipsInPlace(task: ClipsTask, ex: LogMelExtractor, input: Float32Array) {
+  const size = ex.shape.size;
+  const n = task.clips.length;
+  const out = new Float32Array(n * size);
+  const fd = openFile(task.path);
+  try {
+    for (let i = 0; i < n; i++) {
+      const c = task.clips[i];
+      const len = readFloatList(fd, c, input, Math.min(c.length, ex.shape.nSamples));
+      const o = out.subarray(i * size, (i + 1) * size);
+      if (!ex.computeInput(len, o) && !allFinite(o)) {
+        checkFinite(c.id, input.subarray(0, len));
+        throw new Error(`clip ${c.id}: its log-Mel is not finite`);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
+}
+
+function openFile(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 export async function logMelRowGroup(task: RowGroupTask) {
