@@ -61,6 +61,9 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   if (!o.overwrite && experimentExists(o.root, o.name)) throw new ExperimentError(existsMessage(o.name));
   const defaults = loadPipeline(o.root);
   const pipeline = loadPipeline(o.root, { overrides: o.overrides });
+  // The code that runs is the code checked out when the run starts: a commit made while a
+  // long run is under way must not be recorded as the one that produced its artifacts.
+  const git = await gitInfo(o.root);
   const t0 = Date.now();
   const summary = await runPipeline(pipeline, {
     targets: o.targets,
@@ -78,12 +81,15 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     const why = failed.map((f) => f.error?.message ?? `${f.id} failed`).join('; ') || (summary.cancelled ? 'cancelled' : 'the run did not finish');
     throw new ExperimentError(`experiment '${o.name}' not recorded: ${why}`);
   }
-  const record = await buildRecord(o, defaults, pipeline, summary.results, (Date.now() - t0) / 1000);
+  const record = await buildRecord(o, defaults, pipeline, summary.results, (Date.now() - t0) / 1000, git);
   const path = await saveExperiment(o.root, record, o.overwrite ?? false);
   return { record, path };
 }
 
-async function buildRecord(o: ExperimentRunOptions, defaults: Pipeline, pipeline: Pipeline, results: InstanceResult[], seconds: number): Promise<ExperimentRecord> {
+async function buildRecord(
+  o: ExperimentRunOptions, defaults: Pipeline, pipeline: Pipeline, results: InstanceResult[], seconds: number,
+  git: Awaited<ReturnType<typeof gitInfo>>,
+): Promise<ExperimentRecord> {
   const order = new Map(upstreamClosure(pipeline, o.targets?.length ? o.targets : pipeline.stages.map((s) => s.name)).map((s, i) => [s.name, i]));
   const done = results
     .filter((r) => r.key && (r.outcome === 'ran' || r.outcome === 'reused' || r.outcome === 'fresh'))
@@ -108,7 +114,7 @@ async function buildRecord(o: ExperimentRunOptions, defaults: Pipeline, pipeline
     // --stage featurize experiments) often finish within the same second.
     created_at: new Date().toISOString(),
     command: o.command,
-    git: await gitInfo(o.root),
+    git,
     targets: o.targets ?? [],
     overrides: o.overrides.map((x) => ({ path: x.path, value: x.value, source: x.source })),
     params: pipeline.params,
