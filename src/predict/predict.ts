@@ -45,6 +45,33 @@ export async function locateTrainArtifacts(root: string): Promise<TrainArtifactR
   return refs.sort((a, b) => a.fold - b.fold);
 }
 
+/**
+ * The train artifacts a recorded experiment (`ser exp run <name>`) used, by fold: predict
+ * with a variant's models without making it the workspace's latest run.
+ */
+export async function locateExperimentTrainArtifacts(root: string, name: string): Promise<TrainArtifactRef[]> {
+  const { loadExperiment, ExperimentError, TRAIN_STAGE } = await import('../experiments/record.ts');
+  let record;
+  try {
+    record = await loadExperiment(root, name);
+  } catch (err) {
+    if (err instanceof ExperimentError) throw new PredictError(err.message);
+    throw err;
+  }
+  const runs = record.stages.filter((s) => s.stage === TRAIN_STAGE);
+  if (runs.length === 0) throw new PredictError(`experiment '${name}' trained no model (it ran only up to ${record.targets.join(', ') || 'an earlier stage'})`);
+  const refs: TrainArtifactRef[] = [];
+  for (const r of runs) {
+    const fold = Number(r.matrix.fold ?? 0);
+    const dir = artifactDir(root, 'train', r.key);
+    if (!existsSync(dir) || !(await readMarker(dir))) {
+      throw new PredictError(`experiment '${name}' names ${r.id} (key ${r.key.slice(0, 12)}) but ${dir} is missing or incomplete (removed by \`ser gc\`?). Rerun it with \`npx ser exp run ${name} --force …\`.`);
+    }
+    refs.push({ fold, key: r.key, dir });
+  }
+  return refs.sort((a, b) => a.fold - b.fold);
+}
+
 export interface Ensemble {
   models: FoldModel[];
   labels: string[];

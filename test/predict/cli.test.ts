@@ -108,6 +108,31 @@ describe('ser predict', () => {
     expect(r.stderr).toMatch(/no model for fold 7; trained folds: 0, 1/);
   });
 
+  it('--exp uses the models a recorded experiment trained; unknown or gc-ed experiments are named', async () => {
+    const { saveExperiment } = await import('../../src/experiments/record.ts');
+    const key = '1'.repeat(64);
+    const base = {
+      schema_version: 1 as const, created_at: '2026-01-01T00:00:00.000Z', command: 'ser exp run', git: null,
+      targets: [], overrides: [], params: {}, params_changed: [], metrics: null, backend: null, duration_s: 1,
+    };
+    const stage = (k: string) => ({ id: 'train[fold=1]', stage: 'train', matrix: { fold: 1 }, key: k, outcome: 'ran' as const, seconds: 1, produced_s: 1 });
+    await saveExperiment(root, { ...base, name: 'only-fold1', stages: [stage(key)], artifacts: { 'train[fold=1]': key } }, true);
+    const get = async (...extra: string[]) => JSON.parse((await ser(root, 'audio/c.flac', '--json', '--backend', 'cpu', ...extra)).stdout);
+    const [viaExp, f1, ens] = [await get('--exp', 'only-fold1'), await get('--fold', '1'), await get()];
+    expect(viaExp.folds).toEqual([1]);
+    expect(viaExp.results[0].probabilities).toEqual(f1.results[0].probabilities);
+    expect(ens.folds).toEqual([0, 1]);
+
+    const missing = await ser(root, 'audio/c.flac', '--exp', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no experiment 'nope' \(experiments: only-fold1\)/);
+    const gone = 'a'.repeat(64);
+    await saveExperiment(root, { ...base, name: 'gone', stages: [stage(gone)], artifacts: { 'train[fold=1]': gone } }, true);
+    const r = await ser(root, 'audio/c.flac', '--exp', 'gone');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/experiment 'gone' names train\[fold=1\] \(key aaaaaaaaaaaa\) but .* is missing/);
+  });
+
   it('says to run the pipeline first when there is no trained model', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'ser-predict-empty-'));
     await writeFile(join(empty, 'pipeline.yaml'), 'params: {}\nstages: {}\n');

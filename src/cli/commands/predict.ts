@@ -4,11 +4,12 @@ import { defineCommand, parseCommandArgs, UsageError } from '../command.ts';
 export default defineCommand({
   name: 'predict',
   summary: 'predict the emotion of audio files (WAV/FLAC, any rate) with the trained models',
-  usage: `ser predict <file or folder>… [--fold k] [--json] [--backend auto|tensorflow|wasm|cpu] [--verbose]
+  usage: `ser predict <file or folder>… [--exp name] [--fold k] [--json] [--backend auto|tensorflow|wasm|cpu] [--verbose]
   Decodes, resamples and featurizes each file with the pipeline's own code and runs the
   models of the latest \`ser run\` (the train artifacts named by pipeline.lock): by default
   the ensemble of all fold models (probabilities averaged), or one fold's model with
-  --fold k. A clip longer than the model's window (features.duration_s) is scored in
+  --fold k. --exp <name> uses the models of a recorded experiment (\`ser exp run <name>\`)
+  instead of the latest \`ser run\`. A clip longer than the model's window (features.duration_s) is scored in
   windows at a hop of half a window, the last one aligned to the clip's end, and the
   windows' probabilities are averaged. Folders are searched recursively for .wav/.flac.
   Prints a table (file, top emotion, confidence, windows, every class in %), or with
@@ -19,6 +20,7 @@ export default defineCommand({
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       fold: { type: 'string' },
+      exp: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -37,7 +39,9 @@ export default defineCommand({
     const root = findRoot(io.cwd);
     let refs;
     try {
-      refs = await p.locateTrainArtifacts(root);
+      refs = values.exp !== undefined
+        ? await p.locateExperimentTrainArtifacts(root, values.exp)
+        : await p.locateTrainArtifacts(root);
     } catch (err) {
       if (err instanceof p.PredictError) {
         io.stderr.write(`ser predict: ${err.message}\n`);
