@@ -13,6 +13,7 @@ import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
+import { PrefixHasher } from '../src/pipeline/hash.ts';
 import { defineStage } from '../src/pipeline/types.ts';
 import { cpuSeconds } from '../src/audio/cpu.ts';
 
@@ -49,6 +50,9 @@ export default defineStage({
     const w0 = performance.now();
     const layout = new AudioParquetLayout(join(ctx.outDir, 'audio.parquet'), clips.map((c, i) => ({ id: c.id, sampleRate: rate, length: lengths[i] })));
     let writeMs = performance.now() - w0;
+    // Hash audio.parquet while it is written: clips are delivered in order, so once clip i
+    // is in, every byte up to the end of its samples is final (the layout wrote the rest).
+    const hasher = new PrefixHasher(layout.tmpPath);
     const failed: string[] = [];
     let inSeconds = 0;
     try {
@@ -64,6 +68,7 @@ export default defineStage({
             throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${lengths[i]}); rerun ingest`);
           }
           inSeconds += c.frames / c.rate;
+          if (!failed.length && layout.offsets[i] !== null) hasher.advance(layout.offsets[i]! + 4 * lengths[i]);
         },
         { progress: (d, t) => ctx.progress(d, t) });
       if (failed.length) {
@@ -73,13 +78,18 @@ export default defineStage({
       layout.close();
       writeMs += performance.now() - w1;
     } catch (err) {
+      await hasher.abort();
       await layout.abort();
       throw err;
     }
+    const h0 = performance.now();
+    const { sha256 } = await hasher.finish();
+    ctx.outputHashed?.('audio.parquet', sha256);
+    const hashTailMs = performance.now() - h0;
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - cpu0;
     const fromRates = [...new Set(clips.map((c) => c.rate))].sort((a, b) => a - b).join(', ');
-    ctx.log(`${clips.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - writeMs / 1000).toFixed(2)} s ` +
-      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (layout + footer; the workers write the samples); CPU ${cpu.toFixed(2)} s`);
+    ctx.log(`${clips.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - (writeMs + hashTailMs) / 1000).toFixed(2)} s ` +
+      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (layout + footer; the workers write the samples), sha256 tail ${(hashTailMs / 1000).toFixed(2)} s (the rest overlapped); CPU ${cpu.toFixed(2)} s`);
   },
 });

@@ -8,11 +8,14 @@
 // `<relative posix path>\t<sha256>\n` each: renaming, adding or changing any file
 // changes it; mtimes and directory order do not.
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import pLimit from 'p-limit';
+
+const readAsync = async (fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> => (await promisify(read)(fd, buf, off, len, pos)).bytesRead;
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -26,6 +29,74 @@ export async function hashFile(path: string, size?: number): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/**
+ * sha256 of a file that is being written front to back in pieces (possibly by other
+ * threads, with positioned writes): advance(end) hashes the file's bytes up to `end`
+ * once the caller knows every byte before it is final, so the hashing overlaps the
+ * rest of the writing; finish() hashes the rest up to end of file. Every byte hashed
+ * is read back from the file (the real bytes, not the writer's buffers). The file is
+ * opened once, so renaming it while hashing is fine.
+ */
+export class PrefixHasher {
+  private readonly h = createHash('sha256');
+  private pos = 0;
+  private target = 0;
+  /** Opened at once, so a rename of the file (before or while hashing) does not matter. */
+  private fd: number | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failed?: Error;
+  private readonly buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  /** Hash (in the background) the bytes before `end`, which must no longer change. */
+  advance(end: number): void {
+    if (end <= this.target) return;
+    this.target = end;
+    this.chain = this.chain.then(() => this.readTo(end)).catch((err: Error) => {
+      this.failed ??= err;
+    });
+  }
+
+  private async readTo(end: number): Promise<void> {
+    if (this.fd === undefined) throw new Error(`${this.path}: hasher is closed`);
+    while (this.pos < end) {
+      const bytesRead = await readAsync(this.fd, this.buf, 0, Math.min(this.buf.byteLength, end - this.pos), this.pos);
+      if (bytesRead === 0) throw new Error(`${this.path}: ends at ${this.pos} bytes, expected at least ${end}`);
+      this.h.update(this.buf.subarray(0, bytesRead));
+      this.pos += bytesRead;
+    }
+  }
+
+  /** Hash what is left up to end of file; the file's sha256 and size. */
+  async finish(): Promise<{ sha256: string; size: number }> {
+    await this.chain;
+    try {
+      if (this.failed) throw this.failed;
+      const size = fstatSync(this.fd!).size;
+      if (size < this.pos) throw new Error(`${this.path}: shrank to ${size} bytes while being hashed`);
+      await this.readTo(size);
+      if (fstatSync(this.fd!).size !== size) throw new Error(`${this.path}: changed size while being hashed`);
+      return { sha256: this.h.digest('hex'), size };
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Give up (the file is being discarded). */
+  async abort(): Promise<void> {
+    await this.chain;
+    this.close();
+  }
+
+  private close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
 
 interface StateEntry {

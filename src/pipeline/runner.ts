@@ -5,7 +5,7 @@
 //   otherwise -> verify the input artifacts' hashes, run the stage into a temp dir,
 //                hash its outputs, seal and rename it into place, update the lock.
 // The first failure (or Ctrl-C) aborts the others through ctx.signal.
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, statSync, type BigIntStats, type WriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ import { canonicalJson, declaredParamsView } from './params.ts';
 import { poolWithSignal, sharedPool } from './pool.ts';
 import type { Reporter } from './progress.ts';
 import { formatDuration } from './progress.ts';
-import { artifactDir, commitArtifact, hashOutputs, logPath, makeTempDir, publishCopy, readMarker, removeDeadTemps, verifyArtifact, type Marker } from './store.ts';
+import { artifactDir, commitArtifact, hashOutputs, type KnownHash, logPath, makeTempDir, publishCopy, readMarker, removeDeadTemps, verifyArtifact, type Marker } from './store.ts';
 import { acquireWorkspaceLock } from './wslock.ts';
 import { ensureTypeScript } from './paths.ts';
 
@@ -224,6 +224,12 @@ class Run {
   private readonly modules = new Map<string, Promise<StageModule>>();
   /** Input artifacts already verified in this run (each is checked once). */
   private readonly verified = new Map<string, Promise<void>>();
+  /**
+   * Output hashes of artifacts sealed by this run, with each file's stats taken before
+   * it was hashed, by artifact dir: a downstream stage's input check re-reads only files whose
+   * size, mtime, ctime or inode changed since (any write or replacement changes them).
+   */
+  private readonly sealed = new Map<string, Map<string, KnownHash>>();
   private lockWrites: Promise<unknown> = Promise.resolve();
   private firstError?: Error;
   private readonly order: string[];
@@ -388,6 +394,7 @@ class Run {
     log.write(`${inst.id} key=${key} reasons: ${why.join('; ')}`);
     const t0 = Date.now();
     const signal = this.abort.signal;
+    const knownHashes = new Map<string, KnownHash>();
     const ctx: StageContext = {
       stage: stage.name,
       matrix: Object.freeze({ ...inst.matrix }),
@@ -403,6 +410,11 @@ class Run {
         reporter.stageLog(inst.id, m);
       },
       progress: (done, total, note) => reporter.stageProgress(inst.id, done, total, note),
+      outputHashed: (path, sha256) => {
+        const rel = path.split('\\').join('/');
+        const st = statSync(join(tmp, rel), { bigint: true, throwIfNoEntry: false });
+        if (st?.isFile() && /^[0-9a-f]{64}$/.test(sha256)) knownHashes.set(rel, { sha256, st });
+      },
     };
     let failed: Error | undefined;
     try {
@@ -432,7 +444,8 @@ class Run {
       throw e;
     }
 
-    const outs = await hashOutputs(tmp);
+    const outStats = new Map<string, BigIntStats>();
+    const outs = await hashOutputs(tmp, knownHashes, outStats);
     const duration = (Date.now() - t0) / 1000;
     const entry: LockEntry = {
       ...ev.parts!,
@@ -446,6 +459,14 @@ class Run {
     log.write(`done in ${duration.toFixed(2)} s: ${outs.length} files, ${outs.reduce((s, o) => s + o.size, 0)} bytes`);
     await log.close();
     const dir = await commitArtifact(this.root, tmp, marker);
+    // The stats taken when the outputs were listed for hashing (renaming the directory
+    // changes none of them), so a change at any time after that is re-read downstream.
+    const sealed = new Map<string, KnownHash>();
+    for (const o of outs) {
+      const st = outStats.get(o.path);
+      if (st) sealed.set(o.path, { sha256: o.sha256, st });
+    }
+    this.sealed.set(dir, sealed);
     await rename(`${tmp}.log`, logPath(this.root, stage.name, key));
     result.outcome = 'ran';
     result.seconds = duration;
@@ -461,7 +482,7 @@ class Run {
     if (!p) {
       p = (async () => {
         const marker = await readMarker(a.dir);
-        const problems = marker ? await verifyArtifact(a.dir, marker) : ['its completeness marker is missing'];
+        const problems = marker ? await verifyArtifact(a.dir, marker, this.sealed.get(a.dir)) : ['its completeness marker is missing'];
         if (problems.length) {
           const id = marker?.instance ?? a.stage;
           throw new TamperedArtifactError(

@@ -7,7 +7,7 @@
 // throws or a process killed with SIGKILL leaves nothing that looks complete.
 // The stage's log is saved beside the artifact, as artifacts/<stage>/<key>.log.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, type BigIntStats } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -49,19 +49,42 @@ export async function readMarker(dir: string): Promise<Marker | undefined> {
   }
 }
 
-/** Files the stage wrote (marker excluded), hashed. */
-export async function hashOutputs(dir: string): Promise<OutFile[]> {
+/** A hash a stage computed from a file's bytes, with the file's stats when it reported it. */
+export interface KnownHash {
+  sha256: string;
+  st: BigIntStats;
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino && a.dev === b.dev;
+}
+
+/**
+ * Files the stage wrote (marker excluded), hashed. `known` (by relative path): hashes the
+ * stage already computed from the written bytes (StageContext.outputHashed), used only
+ * while the file's size, mtime, ctime and inode are still those seen when it was reported.
+ */
+export async function hashOutputs(dir: string, known?: ReadonlyMap<string, KnownHash>, seen?: Map<string, BigIntStats>): Promise<OutFile[]> {
   const files = (await listFiles(dir)).filter((f) => f.rel !== MARKER);
+  // `seen`: each file's stats taken before it was read (a change while hashing shows up as a later stat mismatch).
+  for (const f of files) seen?.set(f.rel, f.st);
   const limit = pLimit(8);
-  return Promise.all(files.map((f) => limit(async () => ({ path: f.rel, size: Number(f.st.size), sha256: await hashFile(f.abs, Number(f.st.size)) }))));
+  return Promise.all(files.map((f) => limit(async () => {
+    const k = known?.get(f.rel);
+    const sha256 = k && sameFile(k.st, f.st) ? k.sha256 : await hashFile(f.abs, Number(f.st.size));
+    return { path: f.rel, size: Number(f.st.size), sha256 };
+  })));
 }
 
 /**
  * Re-hash an artifact's files against its marker. Returns the problems found
- * (changed, missing or unexpected files); empty when intact.
+ * (changed, missing or unexpected files); empty when intact. `known`: hashes this
+ * process computed from the files' bytes when it sealed the artifact, with their stats
+ * then (see hashOutputs): a file whose size, mtime, ctime or inode changed since is
+ * read and hashed again.
  */
-export async function verifyArtifact(dir: string, marker: Marker): Promise<string[]> {
-  const actual = new Map((await hashOutputs(dir)).map((o) => [o.path, o]));
+export async function verifyArtifact(dir: string, marker: Marker, known?: ReadonlyMap<string, KnownHash>): Promise<string[]> {
+  const actual = new Map((await hashOutputs(dir, known)).map((o) => [o.path, o]));
   const problems: string[] = [];
   for (const o of marker.entry.outs) {
     const a = actual.get(o.path);

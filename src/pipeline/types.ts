@@ -63,6 +63,14 @@ export interface StageContext {
   log(message: string): void;
   /** Progress of the stage's main loop: drives the live line (done/total, rate, ETA). */
   progress(done: number, total: number, note?: string): void;
+  /**
+   * Optional: the stage has already hashed output `path` (relative to outDir) by reading
+   * back the bytes it wrote (e.g. PrefixHasher, overlapping the writing), and will not
+   * touch it again. The runner takes the file's size, mtime, ctime and inode now and
+   * uses this sha256 instead of re-reading the file only if they are unchanged when it
+   * seals the artifact; otherwise it hashes the file itself.
+   */
+  outputHashed?(path: string, sha256: string): void;
 }
 
 export interface StageModule {
