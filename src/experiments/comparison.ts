@@ -5,25 +5,16 @@ import { canonicalJson, diffParams } from '../pipeline/params.ts';
 import type { Params } from '../pipeline/types.ts';
 import type { MetricsFile } from '../metrics/schema.ts';
 import { metricAt } from '../metrics/schema.ts';
-import { loadBaseline } from './baseline.ts';
-import { checkSameLabels, checkSameTestSummary, experimentClips, pairClips, type ClipOutcome } from './paired.ts';
-import { ExperimentError, loadExperiment, type ExperimentRecord, type GitInfo, type ParamChange } from './record.ts';
+import { loadBaseline, type LoadedBaseline } from './baseline.ts';
+import { checkSameLabels, checkSameTestSummary, experimentClips, pairClips } from './paired.ts';
+import { ExperimentError, loadExperiment, type ExperimentRecord } from './record.ts';
 import { actorBootstrap, mcnemar, type ActorBootstrapResult, type McNemarResult } from './stats.ts';
 
 /** One side of a comparison: an experiment, a baseline file or a bare metrics.json. */
-export interface Side {
-  name: string;
+export interface Side extends Omit<LoadedBaseline, 'kind' | 'path'> {
   kind: 'experiment' | 'baseline' | 'metrics';
   /** For baselines: the file. */
   path?: string;
-  created_at: string | null;
-  git: GitInfo | null;
-  backend: string | null;
-  params: Params | null;
-  params_changed: ParamChange[] | null;
-  artifacts: Record<string, string> | null;
-  metrics: MetricsFile;
-  clips: ClipOutcome[] | null;
   /** Why there are no clips. */
   clips_note: string | null;
   record?: ExperimentRecord;

@@ -78,34 +78,51 @@ export function headlineChart(m: MetricsFile): Chart {
   };
 }
 
-export function confusionChart(m: MetricsFile): Chart {
+/**
+ * The shared frame of every confusion-matrix heatmap (the report's and the comparison's):
+ * square cells, predicted emotions across the top, true ones down the side, in label order.
+ */
+export function confusionGrid(labels: readonly string[], cellPx: number, cells: object[]): Record<string, unknown> {
+  return {
+    width: cellPx * labels.length,
+    height: cellPx * labels.length,
+    data: { values: cells },
+    encoding: {
+      x: { field: 'predicted', type: 'nominal', sort: labels, title: 'predicted', axis: { orient: 'top', labelAngle: -40 } },
+      y: { field: 'true', type: 'nominal', sort: labels, title: 'true' },
+    },
+  };
+}
+
+/** Pooled confusion cells of one metrics file: clip count and share of the true class. */
+export function confusionCells(m: MetricsFile): { true: string; predicted: string; count: number; rate: number }[] {
   const labels = m.labels;
-  const cells = labels.flatMap((t, i) =>
+  return labels.flatMap((t, i) =>
     labels.map((p, j) => ({ true: t, predicted: p, count: m.pooled.confusion.counts[i][j], rate: m.pooled.confusion.normalized[i][j] })),
   );
+}
+
+/** Colour by row share, the clip count written in each cell. */
+export function confusionRateLayers(fontSize: number): Extract<ChartSpec, { layer: unknown }>['layer'] {
+  return [
+    { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] }, title: 'row share' } } },
+    {
+      mark: { type: 'text', fontSize },
+      encoding: {
+        text: { field: 'count', type: 'quantitative' },
+        color: { condition: { test: 'datum.rate > 0.5', value: 'white' }, value: '#222' },
+      },
+    },
+  ];
+}
+
+export function confusionChart(m: MetricsFile): Chart {
+  const labels = m.labels;
   return {
     id: 'confusion',
     title: 'Confusion matrix (pooled over folds): colour = share of the true class, number = clips',
     description: `Confusion matrix of ${m.n} test clips; rows are true emotions, columns predicted ones.`,
-    spec: {
-      width: 40 * labels.length,
-      height: 40 * labels.length,
-      data: { values: cells },
-      encoding: {
-        x: { field: 'predicted', type: 'nominal', sort: labels, title: 'predicted', axis: { orient: 'top', labelAngle: -40 } },
-        y: { field: 'true', type: 'nominal', sort: labels, title: 'true' },
-      },
-      layer: [
-        { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] }, title: 'row share' } } },
-        {
-          mark: { type: 'text', fontSize: 11 },
-          encoding: {
-            text: { field: 'count', type: 'quantitative' },
-            color: { condition: { test: 'datum.rate > 0.5', value: 'white' }, value: '#222' },
-          },
-        },
-      ],
-    },
+    spec: { ...confusionGrid(labels, 40, confusionCells(m)), layer: confusionRateLayers(11) },
     table: {
       columns: ['true \\ predicted', ...labels, 'recall'],
       rows: labels.map((t, i) => [t, ...m.pooled.confusion.counts[i], r3(m.pooled.per_class[t].recall)]),

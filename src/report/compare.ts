@@ -7,7 +7,7 @@
 import type { MetricsFile } from '../metrics/schema.ts';
 import type { Comparison, MetricRow } from '../experiments/comparison.ts';
 import { shortCommit } from '../experiments/git.ts';
-import type { Cell, Chart } from './charts.ts';
+import { confusionCells, confusionGrid, confusionRateLayers, type Cell, type Chart } from './charts.ts';
 import { escapeHtml as esc } from './findings.ts';
 import { renderReport, tableHtml, type ExtraSection } from './render.ts';
 import { renderSvg } from './svg.ts';
@@ -19,24 +19,11 @@ const pv = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toPrecisio
 
 export function sideConfusionChart(m: MetricsFile, name: string, id: string): Chart {
   const labels = m.labels;
-  const cells = labels.flatMap((t, i) => labels.map((p, j) => ({ true: t, predicted: p, count: m.pooled.confusion.counts[i][j], rate: m.pooled.confusion.normalized[i][j] })));
   return {
     id,
     title: `${name}: confusion matrix (colour = share of the true class, number = clips)`,
     description: `Confusion matrix of ${name} on ${m.n} test clips; rows are true emotions, columns predicted ones.`,
-    spec: {
-      width: 34 * labels.length,
-      height: 34 * labels.length,
-      data: { values: cells },
-      encoding: {
-        x: { field: 'predicted', type: 'nominal', sort: labels, title: 'predicted', axis: { orient: 'top', labelAngle: -40 } },
-        y: { field: 'true', type: 'nominal', sort: labels, title: 'true' },
-      },
-      layer: [
-        { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] }, title: 'row share' } } },
-        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative' }, color: { condition: { test: 'datum.rate > 0.5', value: 'white' }, value: '#222' } } },
-      ],
-    },
+    spec: { ...confusionGrid(labels, 34, confusionCells(m)), layer: confusionRateLayers(10) },
     table: { columns: ['true \\ predicted', ...labels], rows: labels.map((t, i) => [t, ...m.pooled.confusion.counts[i]]) },
   };
 }
@@ -51,13 +38,7 @@ export function deltaConfusionChart(a: MetricsFile, b: MetricsFile, aName: strin
     title: `Change in clips per cell, ${bName} − ${aName} (blue = better: more on the diagonal, fewer off it)`,
     description: `Difference of the two confusion matrices; diagonal cells gain when ${bName} gets more clips right.`,
     spec: {
-      width: 34 * labels.length,
-      height: 34 * labels.length,
-      data: { values: cells },
-      encoding: {
-        x: { field: 'predicted', type: 'nominal', sort: labels, title: 'predicted', axis: { orient: 'top', labelAngle: -40 } },
-        y: { field: 'true', type: 'nominal', sort: labels, title: 'true' },
-      },
+      ...confusionGrid(labels, 34, cells),
       transform: [{ calculate: "datum.diff == 0 ? '' : (datum.diff > 0 ? '+' : '') + datum.diff", as: 'label' }],
       layer: [
         { mark: 'rect', encoding: { color: { field: 'good', type: 'quantitative', scale: { scheme: 'redblue', domain: [-max, max] }, title: 'better (+)' } } },
