@@ -429,39 +429,13 @@ export function levelRuns(s: LevelStream): [number, number][] {
   return runs;
 }
 
-/** Decode `count` levels of the RLE/bit-packed hybrid encoding into one array. */
+/** Decode `count` levels of the RLE/bit-packed hybrid encoding into one array (levelRuns, expanded). */
 export function decodeLevels(bytes: Uint8Array, bitWidth: number, count: number): Uint8Array {
   const out = new Uint8Array(count);
-  let p = 0;
   let n = 0;
-  const byteWidth = (bitWidth + 7) >> 3;
-  while (n < count) {
-    if (p >= bytes.length) throw new Error(`levels end after ${n} of ${count} values`);
-    let header = 0;
-    let mul = 1;
-    for (;;) {
-      const b = bytes[p++];
-      header += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 0x80;
-    }
-    if (header % 2 === 0) {
-      const run = header / 2;
-      let v = 0;
-      for (let k = 0; k < byteWidth; k++) v |= bytes[p++] << (8 * k);
-      out.fill(v, n, Math.min(count, n + run));
-      n += run;
-    } else {
-      const groups = (header - 1) / 2;
-      const mask = (1 << bitWidth) - 1;
-      let bit = 0;
-      for (let k = 0; k < groups * 8 && n < count; k++, n++) {
-        let v = 0;
-        for (let b = 0; b < bitWidth; b++, bit++) v |= ((bytes[p + (bit >> 3)] >> (bit & 7)) & 1) << b;
-        out[n] = v & mask;
-      }
-      p += groups * bitWidth;
-    }
+  for (const [v, c] of levelRuns({ bytes, bitWidth, count })) {
+    out.fill(v, n, n + c);
+    n += c;
   }
   return out;
 }
