@@ -9,18 +9,27 @@
 // per column chunk, no compression: the float data goes from the caller's arrays to the
 // file without a copy, and a reader finds every clip's samples at a known byte offset.
 //
-// The files are ordinary Parquet (format 1, data page v1), read by parquet-wasm/arrow-rs
-// and DuckDB (test/io/parquet-rows.test.ts, test/io/duckdb-interop.test.ts). Column
-// kinds: utf8, int32, and list<float32> (3-level LIST, element `item`, as arrow-rs
-// writes an Arrow List<Float32>). Footer key/value metadata is written in the order
-// given (deterministic bytes: same rows → same file).
+// Optionally (`compression: 'zstd'`) every column chunk is ZSTD-compressed instead, in
+// data pages v2 (levels stored uncompressed before the compressed values, so a reader
+// locates rows without decompressing anything), and a float32-list column gets one page
+// per row: each row's page can be encoded and compressed on the thread that produced
+// the row (encodeListRowPage, in a pool worker) and appended here in row order
+// (EncodedRows) — the same bytes as when this writer encodes the rows itself.
+//
+// The files are ordinary Parquet (format 1; data page v1, or v2 with ZSTD), read by
+// parquet-wasm/arrow-rs and DuckDB (test/io/parquet-rows.test.ts,
+// test/io/duckdb-interop.test.ts). Column kinds: utf8, int32, and list<float32>
+// (3-level LIST, element `item`, as arrow-rs writes an Arrow List<Float32>). Footer
+// key/value metadata is written in the order given (deterministic bytes: same rows →
+// same file).
 //
 // The reader side (parquetFooter, columnChunkPages) understands any file whose pages are
-// uncompressed PLAIN data pages (v1 or v2) with RLE/bit-packed levels; it says so when a
-// file is outside that (compressed, dictionary-encoded), so callers can fall back to
-// parquet-wasm.
+// PLAIN data pages v1 (uncompressed) or v2 (uncompressed or ZSTD) with RLE/bit-packed
+// levels; it says so when a file is outside that (other codecs, compressed v1 pages,
+// dictionary encoding), so callers can fall back to parquet-wasm.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { decodeThrift, encodeThrift, i16, i32, i32List, i64, str, strList, struct, structList, type ThriftStruct, type ThriftValue } from './thrift.ts';
+import { bool, decodeThrift, encodeThrift, i16, i32, i32List, i64, str, strList, struct, structList, type ThriftStruct, type ThriftValue } from './thrift.ts';
+import { zstdCompress, zstdDecompress } from './zstd.ts';
 
 const MAGIC = Buffer.from('PAR1');
 // parquet.thrift enums
@@ -30,6 +39,7 @@ const CONVERTED = { UTF8: 0, LIST: 3 } as const;
 const ENC = { PLAIN: 0, RLE: 3 } as const;
 const PAGE = { DATA: 0, DICTIONARY: 2, DATA_V2: 3 } as const;
 const CODEC_NAMES = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'LZO', 'BROTLI', 'LZ4', 'ZSTD', 'LZ4_RAW'];
+const CODEC = { UNCOMPRESSED: 0, ZSTD: 6 } as const;
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('src/io/parquet-rows.ts writes PLAIN (little-endian) values straight from typed arrays and needs a little-endian host');
@@ -40,8 +50,12 @@ export interface ColumnSpec {
   name: string;
   kind: ColumnKind;
 }
-/** One row group's values, by column name: string[] | Int32Array | Float32Array[] (one array per row). */
-export type RowGroupValues = Record<string, readonly string[] | Int32Array | readonly Float32Array[] | FloatListHoles>;
+/**
+ * One row group's values, by column name: string[] | Int32Array | Float32Array[] (one
+ * array per row), or for a float32-list column FloatListHoles (reserveRowGroup) or
+ * EncodedRows (pages encoded elsewhere, ZSTD writer).
+ */
+export type RowGroupValues = Record<string, readonly string[] | Int32Array | readonly Float32Array[] | FloatListHoles | EncodedRows>;
 
 function schemaElements(columns: ColumnSpec[]): ThriftValue[] {
   // SchemaElement: 1 type, 3 repetition_type, 4 name, 5 num_children, 6 converted_type, 10 logicalType
@@ -65,8 +79,8 @@ export function leafPath(c: ColumnSpec): string[] {
   return c.kind === 'float32-list' ? [c.name, 'list', 'item'] : [c.name];
 }
 
-/** RLE runs (bit width 1) → the RLE/bit-packed hybrid bytes, prefixed by their length (data page v1). */
-function levelBytes(runs: [value: number, count: number][]): Buffer {
+/** RLE runs (bit width 1) → the RLE/bit-packed hybrid bytes (RLE runs only). */
+function rleBytes(runs: [value: number, count: number][]): number[] {
   const bytes: number[] = [];
   const varint = (n: number) => {
     while (n >= 0x80) {
@@ -79,6 +93,12 @@ function levelBytes(runs: [value: number, count: number][]): Buffer {
     varint(count * 2); // RLE run header: count << 1
     bytes.push(value);
   }
+  return bytes;
+}
+
+/** RLE runs → the hybrid bytes prefixed by their length (data page v1). */
+function levelBytes(runs: [value: number, count: number][]): Buffer {
+  const bytes = rleBytes(runs);
   const out = Buffer.alloc(4 + bytes.length);
   out.writeUInt32LE(bytes.length, 0);
   out.set(bytes, 4);
@@ -92,6 +112,16 @@ function pushRun(runs: [number, number][], value: number, count: number): void {
   else runs.push([value, count]);
 }
 
+export type Compression = 'none' | 'zstd';
+export const COMPRESSIONS: readonly Compression[] = ['none', 'zstd'];
+
+/** A `*.compression` param (pipeline.yaml): none (also when absent) | zstd; anything else names the key. */
+export function parseCompression(value: unknown, key: string): Compression {
+  if (value === undefined || value === null) return 'none';
+  if (typeof value === 'string' && (COMPRESSIONS as readonly string[]).includes(value)) return value as Compression;
+  throw new Error(`param ${key} must be one of ${COMPRESSIONS.join(' | ')}, got ${JSON.stringify(value)}`);
+}
+
 interface ChunkParts {
   /** Bytes to write in order; a number is a hole of that many bytes, filled later by others. */
   parts: (Uint8Array | number)[];
@@ -103,10 +133,84 @@ export class FloatListHoles {
   constructor(readonly lengths: Int32Array) {}
 }
 
-function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: number): ChunkParts {
-  const count = values instanceof FloatListHoles ? values.lengths.length : values.length;
+/** One data page, header included, ready to append to a column chunk. */
+export interface EncodedPage {
+  /** Page header + page body (levels, compressed values), over its own ArrayBuffer. */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Level entries in the page (the values, or 1 for an empty list). */
+  numValues: number;
+  /** Header + body size before compression (for the footer's uncompressed sizes). */
+  uncompressedSize: number;
+}
+
+/**
+ * The rows of a float32-list column as pages already encoded by encodeListRowPage, one
+ * per row in row order (made by the threads that produced the rows): the writer only
+ * appends them. For a writer with compression 'zstd'.
+ */
+export class EncodedRows {
+  constructor(readonly pages: readonly EncodedPage[]) {}
+}
+
+const MAX_PAGE = 0x7fffffff;
+
+/**
+ * A ZSTD data page v2: repetition and definition levels (RLE, uncompressed, as v2 stores
+ * them) followed by the PLAIN values compressed as one zstd frame (no frame when there
+ * are no values: the page then says is_compressed = false).
+ */
+function zstdPageV2(values: Uint8Array, page: { numValues: number; numNulls: number; numRows: number; rep: number[]; def: number[] }): EncodedPage {
+  if (values.byteLength > MAX_PAGE) throw new Error(`a page of ${values.byteLength} bytes is too large; write smaller row groups`);
+  const compressed = values.byteLength > 0;
+  const body = compressed ? zstdCompress(values) : values;
+  const levels = page.rep.length + page.def.length;
+  // PageHeader: 1 type, 2 uncompressed size, 3 compressed size, 8 DataPageHeaderV2 (1 num_values,
+  // 2 num_nulls, 3 num_rows, 4 encoding, 5 definition / 6 repetition levels byte length, 7 is_compressed)
+  const header = encodeThrift(struct([
+    [1, i32(PAGE.DATA_V2)], [2, i32(levels + values.byteLength)], [3, i32(levels + body.byteLength)],
+    [8, struct([
+      [1, i32(page.numValues)], [2, i32(page.numNulls)], [3, i32(page.numRows)], [4, i32(ENC.PLAIN)],
+      [5, i32(page.def.length)], [6, i32(page.rep.length)], [7, bool(compressed)],
+    ])],
+  ]));
+  const bytes = new Uint8Array(header.byteLength + levels + body.byteLength);
+  bytes.set(header, 0);
+  bytes.set(page.rep, header.byteLength);
+  bytes.set(page.def, header.byteLength + page.rep.length);
+  bytes.set(body, header.byteLength + levels);
+  return { bytes, numValues: page.numValues, uncompressedSize: header.byteLength + levels + values.byteLength };
+}
+
+/**
+ * The ZSTD page of one row of a float32-list column (required list of required float32):
+ * what a writer with compression 'zstd' writes for that row. Runs on any thread (a pool
+ * worker compresses the rows it produced); `bytes` has its own ArrayBuffer, to transfer.
+ */
+export function encodeListRowPage(values: Float32Array): EncodedPage {
+  const n = values.length;
+  // one row: rep 0 then 1 for each further value; def 1 per value, or a single 0 (empty list)
+  const rep: [number, number][] = [];
+  const def: [number, number][] = [];
+  pushRun(rep, 0, 1);
+  pushRun(rep, 1, n - 1);
+  pushRun(def, n ? 1 : 0, Math.max(n, 1));
+  return zstdPageV2(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), {
+    numValues: Math.max(n, 1), numNulls: n ? 0 : 1, numRows: 1, rep: rleBytes(rep), def: rleBytes(def),
+  });
+}
+
+const rowCount = (values: RowGroupValues[string]): number =>
+  values instanceof FloatListHoles ? values.lengths.length : values instanceof EncodedRows ? values.pages.length : values.length;
+
+function checkColumn(c: ColumnSpec, values: RowGroupValues[string], rows: number): void {
+  const count = rowCount(values);
   if (count !== rows) throw new Error(`column ${c.name}: ${count} values for ${rows} rows`);
   if (values instanceof FloatListHoles && c.kind !== 'float32-list') throw new Error(`column ${c.name}: only a float32-list column can be reserved`);
+  if (values instanceof EncodedRows && c.kind !== 'float32-list') throw new Error(`column ${c.name}: only a float32-list column takes encoded pages`);
+}
+
+/** PLAIN bytes of a utf8 or int32 column. */
+function flatValues(c: ColumnSpec, values: RowGroupValues[string], rows: number): Uint8Array {
   if (c.kind === 'utf8') {
     const strs = values as readonly string[];
     const encoded = strs.map((s) => {
@@ -120,12 +224,18 @@ function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: numbe
       body.set(b, o + 4);
       o += 4 + b.length;
     }
-    return { parts: [body], numValues: rows };
+    return body;
   }
-  if (c.kind === 'int32') {
-    const v = values instanceof Int32Array ? values : Int32Array.from(values as unknown as number[]);
-    return { parts: [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)], numValues: rows };
-  }
+  const v = values instanceof Int32Array ? values : Int32Array.from(values as unknown as number[]);
+  if (v.length !== rows) throw new Error(`column ${c.name}: ${v.length} values for ${rows} rows`);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** An uncompressed column chunk (one v1 page): its parts, holes for reserved rows. */
+function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: number): ChunkParts {
+  checkColumn(c, values, rows);
+  if (values instanceof EncodedRows) throw new Error(`column ${c.name}: encoded (ZSTD) pages need a writer with compression 'zstd'`);
+  if (c.kind !== 'float32-list') return { parts: [flatValues(c, values, rows)], numValues: rows };
   const lengths = values instanceof FloatListHoles
     ? values.lengths
     : Int32Array.from(values as readonly Float32Array[], (l) => {
@@ -157,6 +267,29 @@ function encodeColumn(c: ColumnSpec, values: RowGroupValues[string], rows: numbe
   return { parts, numValues };
 }
 
+/** A ZSTD column chunk: one v2 page for a flat column, one per row for a float32-list. */
+function encodeZstdColumn(c: ColumnSpec, values: RowGroupValues[string], rows: number): readonly EncodedPage[] {
+  checkColumn(c, values, rows);
+  if (values instanceof FloatListHoles) throw new Error(`column ${c.name}: a ZSTD file cannot reserve rows to fill later (compressed sizes are not known in advance); append encoded pages (EncodedRows) instead`);
+  if (values instanceof EncodedRows) return values.pages;
+  if (c.kind !== 'float32-list') return [zstdPageV2(flatValues(c, values, rows), { numValues: rows, numNulls: 0, numRows: rows, rep: [], def: [] })];
+  return (values as readonly Float32Array[]).map((l) => {
+    if (!(l instanceof Float32Array)) throw new Error(`column ${c.name}: a row is not a Float32Array`);
+    return encodeListRowPage(l);
+  });
+}
+
+export interface RowsWriterOptions {
+  /** 'none' (default): PLAIN v1 pages, one per column chunk; 'zstd': see the top of this file. */
+  compression?: Compression;
+  /**
+   * Called with every byte the writer writes, in file order (e.g. to hash the file while
+   * it is written, without reading it back). Not with reserveRowGroup, whose holes are
+   * written by others.
+   */
+  onWrite?: (bytes: Uint8Array) => void;
+}
+
 /**
  * Writes a Parquet file row group by row group. The file grows on disk as groups are
  * added; close() appends the footer. Callers write to a temporary name and rename (see
@@ -168,9 +301,14 @@ export class ParquetRowsWriter {
   private readonly rowGroups: ThriftValue[] = [];
   private numRows = 0;
   private closed = false;
+  readonly compression: Compression;
+  private readonly onWrite?: (bytes: Uint8Array) => void;
 
-  constructor(readonly path: string, readonly columns: ColumnSpec[]) {
+  constructor(readonly path: string, readonly columns: ColumnSpec[], opts: RowsWriterOptions = {}) {
     if (!columns.length) throw new Error('ParquetRowsWriter: no columns');
+    this.compression = opts.compression ?? 'none';
+    if (this.compression !== 'none' && this.compression !== 'zstd') throw new Error(`ParquetRowsWriter: unknown compression '${String(this.compression)}' (none | zstd)`);
+    this.onWrite = opts.onWrite;
     this.fd = openSync(path, 'w');
     this.write(MAGIC);
   }
@@ -179,6 +317,7 @@ export class ParquetRowsWriter {
     let done = 0;
     while (done < b.byteLength) done += writeSync(this.fd, b, done, b.byteLength - done, this.pos + done);
     this.pos += b.byteLength;
+    this.onWrite?.(b);
   }
 
   /** Append one row group (every column, same number of rows). */
@@ -190,62 +329,80 @@ export class ParquetRowsWriter {
    * Append one row group whose float32-list column is given as FloatListHoles: every
    * byte but those values is written now, and the file offset of each row's values is
    * returned, for others (worker threads) to fill with positioned writes of
-   * `4 · length` bytes of little-endian float32 before close().
+   * `4 · length` bytes of little-endian float32 before close(). Uncompressed files only.
    */
   reserveRowGroup(values: RowGroupValues): (number | null)[] {
+    if (this.onWrite) throw new Error(`${this.path}: a writer with onWrite cannot leave holes for others to fill`);
     return this.rowGroup(values);
   }
 
   private rowGroup(values: RowGroupValues): (number | null)[] {
     if (this.closed) throw new Error(`${this.path}: writer is closed`);
     const first = values[this.columns[0].name];
-    const rows = first instanceof FloatListHoles ? first.lengths.length : first?.length ?? 0;
+    const rows = first ? rowCount(first) : 0;
     if (rows === 0) return [];
     const start = this.pos;
     const chunks: ThriftValue[] = [];
     const holes: (number | null)[] = [];
     let total = 0;
+    let totalRaw = 0;
     for (const c of this.columns) {
       const col = values[c.name];
       if (!col) throw new Error(`row group has no column '${c.name}'`);
-      const { parts, numValues } = encodeColumn(c, col, rows);
-      const bodySize = parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.byteLength), 0);
-      if (bodySize > 0x7fffffff) throw new Error(`column ${c.name}: a row group of ${bodySize} bytes is too large for one page; write smaller row groups`);
-      // PageHeader: 1 type, 2 uncompressed size, 3 compressed size, 5 DataPageHeader
-      // (1 num_values, 2 encoding, 3 definition level encoding, 4 repetition level encoding)
-      const header = encodeThrift(struct([
-        [1, i32(PAGE.DATA)], [2, i32(bodySize)], [3, i32(bodySize)],
-        [5, struct([[1, i32(numValues)], [2, i32(ENC.PLAIN)], [3, i32(ENC.RLE)], [4, i32(ENC.RLE)]])],
-      ]));
       const pageAt = this.pos;
-      this.write(header);
-      const gaps: number[] = [];
-      for (const p of parts) {
-        if (typeof p === 'number') {
-          gaps.push(this.pos);
-          this.pos += p; // left for the caller's positioned writes
-        } else this.write(p);
+      let numValues = 0;
+      let size = 0;
+      let rawSize = 0;
+      if (this.compression === 'zstd') {
+        for (const page of encodeZstdColumn(c, col, rows)) {
+          this.write(page.bytes);
+          numValues += page.numValues;
+          size += page.bytes.byteLength;
+          rawSize += page.uncompressedSize;
+        }
+      } else {
+        const chunk = encodeColumn(c, col, rows);
+        numValues = chunk.numValues;
+        const bodySize = chunk.parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.byteLength), 0);
+        if (bodySize > MAX_PAGE) throw new Error(`column ${c.name}: a row group of ${bodySize} bytes is too large for one page; write smaller row groups`);
+        // PageHeader: 1 type, 2 uncompressed size, 3 compressed size, 5 DataPageHeader
+        // (1 num_values, 2 encoding, 3 definition level encoding, 4 repetition level encoding)
+        const header = encodeThrift(struct([
+          [1, i32(PAGE.DATA)], [2, i32(bodySize)], [3, i32(bodySize)],
+          [5, struct([[1, i32(numValues)], [2, i32(ENC.PLAIN)], [3, i32(ENC.RLE)], [4, i32(ENC.RLE)]])],
+        ]));
+        this.write(header);
+        const gaps: number[] = [];
+        for (const p of chunk.parts) {
+          if (typeof p === 'number') {
+            gaps.push(this.pos);
+            this.pos += p; // left for the caller's positioned writes
+          } else this.write(p);
+        }
+        if (col instanceof FloatListHoles) {
+          let g = 0; // rows of length 0 have no values and so no hole
+          for (const n of col.lengths) holes.push(n > 0 ? gaps[g++] : null);
+        }
+        size = rawSize = header.byteLength + bodySize;
       }
-      if (col instanceof FloatListHoles) {
-        let g = 0; // rows of length 0 have no values and so no hole
-        for (const n of col.lengths) holes.push(n > 0 ? gaps[g++] : null);
-      }
-      const size = header.byteLength + bodySize;
       total += size;
+      totalRaw += rawSize;
       const type = c.kind === 'utf8' ? TYPE.BYTE_ARRAY : c.kind === 'int32' ? TYPE.INT32 : TYPE.FLOAT;
+      const codec = this.compression === 'zstd' ? CODEC.ZSTD : CODEC.UNCOMPRESSED;
       // ColumnChunk: 2 file_offset, 3 ColumnMetaData (1 type, 2 encodings, 3 path, 4 codec,
       // 5 num_values, 6/7 uncompressed/compressed size, 9 data_page_offset)
       chunks.push(struct([
         [2, i64(pageAt)],
         [3, struct([
-          [1, i32(type)], [2, i32List([ENC.PLAIN, ENC.RLE])], [3, strList(leafPath(c))], [4, i32(0)],
-          [5, i64(numValues)], [6, i64(size)], [7, i64(size)], [9, i64(pageAt)],
+          [1, i32(type)], [2, i32List([ENC.PLAIN, ENC.RLE])], [3, strList(leafPath(c))], [4, i32(codec)],
+          [5, i64(numValues)], [6, i64(rawSize)], [7, i64(size)], [9, i64(pageAt)],
         ])],
       ]));
     }
-    // RowGroup: 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset, 6 total_compressed_size, 7 ordinal
+    // RowGroup: 1 columns, 2 total_byte_size (uncompressed), 3 num_rows, 5 file_offset,
+    // 6 total_compressed_size, 7 ordinal
     this.rowGroups.push(struct([
-      [1, structList(chunks)], [2, i64(total)], [3, i64(rows)], [5, i64(start)], [6, i64(total)],
+      [1, structList(chunks)], [2, i64(totalRaw)], [3, i64(rows)], [5, i64(start)], [6, i64(total)],
       [7, i16(this.rowGroups.length)],
     ]));
     this.numRows += rows;
@@ -381,6 +538,18 @@ export interface PageLayout {
   /** Absolute file offset and byte length of the PLAIN-encoded values. */
   valuesAt: number;
   valuesBytes: number;
+  /**
+   * Set when the values are ZSTD-compressed (data page v2): they are `compressedBytes`
+   * bytes at valuesAt that decompress to valuesBytes bytes.
+   */
+  compressedBytes?: number;
+}
+
+/** The ZSTD-compressed values of a page: where they are in the file and their sizes. */
+export interface CompressedValues {
+  at: number;
+  size: number;
+  rawSize: number;
 }
 
 /**
@@ -444,22 +613,35 @@ const bitWidth = (maxLevel: number): number => (maxLevel === 0 ? 0 : 32 - Math.c
 
 /**
  * The pages of a column chunk, with levels decoded and values located (not read).
- * Throws UnsupportedParquetError for compressed chunks and non-PLAIN pages.
+ * Throws UnsupportedParquetError for codecs other than ZSTD, compressed v1 pages (their
+ * levels are inside the compressed body) and non-PLAIN pages.
  */
 export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { maxRep: number; maxDef: number }): PageLayout[] {
-  if (chunk.codec !== 'UNCOMPRESSED') throw new UnsupportedParquetError(`column ${chunk.path.join('.')} is ${chunk.codec}-compressed`);
+  const where = chunk.path.join('.');
+  if (chunk.codec !== 'UNCOMPRESSED' && chunk.codec !== 'ZSTD') throw new UnsupportedParquetError(`column ${where} is ${chunk.codec}-compressed`);
   const pages: PageLayout[] = [];
   let pos = chunk.start;
   const end = chunk.start + chunk.size;
   let seen = 0;
   while (seen < chunk.numValues && pos < end) {
-    // page headers are small; read a generous window and decode from it
-    const win = readAt(fd, pos, Math.min(end - pos, 1 << 16));
-    const { value: h, end: hlen } = decodeThrift(win);
+    // Page headers are small: read a window (256 bytes covers the header and levels of a
+    // one-row page, so a chunk of many such pages costs one read per page), and a larger
+    // one when the header does not fit.
+    let win = readAt(fd, pos, Math.min(end - pos, 256));
+    let decoded: ReturnType<typeof decodeThrift>;
+    try {
+      decoded = decodeThrift(win);
+    } catch {
+      win = readAt(fd, pos, Math.min(end - pos, 1 << 16));
+      decoded = decodeThrift(win);
+    }
+    const { value: h, end: hlen } = decoded;
+    const bytesAt = (at: number, n: number): Uint8Array => (at - pos + n <= win.byteLength ? win.subarray(at - pos, at - pos + n) : readAt(fd, at, n));
     const type = h[1] as number;
+    const rawSize = h[2] as number;
     const size = h[3] as number;
     const body = pos + hlen;
-    if (type === PAGE.DICTIONARY) throw new UnsupportedParquetError(`column ${chunk.path.join('.')} is dictionary-encoded`);
+    if (type === PAGE.DICTIONARY) throw new UnsupportedParquetError(`column ${where} is dictionary-encoded`);
     if (type !== PAGE.DATA && type !== PAGE.DATA_V2) {
       pos = body + size; // index pages etc.
       continue;
@@ -469,7 +651,9 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
     let at = body;
     let numValues: number;
     let encoding: number;
+    let compressed = false;
     if (type === PAGE.DATA) {
+      if (chunk.codec !== 'UNCOMPRESSED') throw new UnsupportedParquetError(`column ${where}: ${chunk.codec}-compressed data page v1`);
       const dp = h[5] as ThriftStruct;
       numValues = dp[1] as number;
       encoding = dp[2] as number;
@@ -477,9 +661,9 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
         const max = which === 'rep' ? levels.maxRep : levels.maxDef;
         if (max === 0) continue;
         const enc = dp[which === 'rep' ? 4 : 3] as number;
-        if (enc !== ENC.RLE) throw new UnsupportedParquetError(`column ${chunk.path.join('.')}: level encoding ${enc}`);
-        const n = Buffer.from(readAt(fd, at, 4)).readUInt32LE(0);
-        const lv = { bytes: readAt(fd, at + 4, n), bitWidth: bitWidth(max), count: numValues };
+        if (enc !== ENC.RLE) throw new UnsupportedParquetError(`column ${where}: level encoding ${enc}`);
+        const n = Buffer.from(bytesAt(at, 4)).readUInt32LE(0);
+        const lv = { bytes: bytesAt(at + 4, n), bitWidth: bitWidth(max), count: numValues };
         if (which === 'rep') rep = lv;
         else def = lv;
         at += 4 + n;
@@ -490,18 +674,51 @@ export function columnChunkPages(fd: number, chunk: ColumnChunkInfo, levels: { m
       encoding = dp[4] as number;
       const defLen = dp[5] as number;
       const repLen = dp[6] as number;
-      if (dp[7] !== false && chunk.codec !== 'UNCOMPRESSED') throw new UnsupportedParquetError('compressed v2 page');
-      if (levels.maxRep > 0) rep = { bytes: readAt(fd, at, repLen), bitWidth: bitWidth(levels.maxRep), count: numValues };
-      if (levels.maxDef > 0) def = { bytes: readAt(fd, at + repLen, defLen), bitWidth: bitWidth(levels.maxDef), count: numValues };
+      compressed = dp[7] !== false && chunk.codec !== 'UNCOMPRESSED';
+      if (levels.maxRep > 0) rep = { bytes: bytesAt(at, repLen), bitWidth: bitWidth(levels.maxRep), count: numValues };
+      if (levels.maxDef > 0) def = { bytes: bytesAt(at + repLen, defLen), bitWidth: bitWidth(levels.maxDef), count: numValues };
       at += repLen + defLen;
     }
-    if (encoding !== ENC.PLAIN) throw new UnsupportedParquetError(`column ${chunk.path.join('.')}: value encoding ${encoding} (not PLAIN)`);
-    pages.push({ numValues, rep, def, valuesAt: at, valuesBytes: body + size - at });
+    if (encoding !== ENC.PLAIN) throw new UnsupportedParquetError(`column ${where}: value encoding ${encoding} (not PLAIN)`);
+    const stored = body + size - at;
+    if (compressed) {
+      const valuesBytes = rawSize - (at - body);
+      if (!(valuesBytes >= 0)) throw new Error(`column ${where}: page at byte ${pos} says ${rawSize} bytes uncompressed, less than its levels`);
+      // a page without values may have no zstd frame at all
+      pages.push(valuesBytes === 0 ? { numValues, rep, def, valuesAt: at, valuesBytes: 0 } : { numValues, rep, def, valuesAt: at, valuesBytes, compressedBytes: stored });
+    } else {
+      pages.push({ numValues, rep, def, valuesAt: at, valuesBytes: stored });
+    }
     seen += numValues;
     pos = body + size;
   }
-  if (seen !== chunk.numValues) throw new Error(`column ${chunk.path.join('.')}: pages hold ${seen} values, the footer says ${chunk.numValues}`);
+  if (seen !== chunk.numValues) throw new Error(`column ${where}: pages hold ${seen} values, the footer says ${chunk.numValues}`);
   return pages;
+}
+
+// Reused per thread by the readers below: compressed bytes read from the file, and
+// decompressed values that are not read straight into the caller's array.
+let packedScratch: Uint8Array = new Uint8Array(0);
+let plainScratch: Uint8Array = new Uint8Array(0);
+const grow = (b: Uint8Array, n: number): Uint8Array => (b.byteLength >= n ? b : new Uint8Array(Math.max(n, Math.ceil(b.byteLength * 1.5))));
+
+/** Decompress the ZSTD values `v` into `into` (exactly v.rawSize bytes). */
+function readCompressed(fd: number, v: CompressedValues, into: Uint8Array): void {
+  packedScratch = grow(packedScratch, v.size);
+  const packed = readAt(fd, v.at, v.size, packedScratch.subarray(0, v.size));
+  try {
+    zstdDecompress(packed, into);
+  } catch (err) {
+    throw new Error(`ZSTD page values at byte ${v.at}: ${(err as Error).message}`);
+  }
+}
+
+/** A page's PLAIN value bytes, decompressed if need be (into `into` when given, of the right size). */
+function pageValues(fd: number, p: PageLayout, into?: Uint8Array): Uint8Array {
+  const out = into ?? Buffer.allocUnsafe(p.valuesBytes);
+  if (p.compressedBytes === undefined) return readAt(fd, p.valuesAt, p.valuesBytes, out);
+  readCompressed(fd, { at: p.valuesAt, size: p.compressedBytes, rawSize: p.valuesBytes }, out);
+  return out;
 }
 
 /**
@@ -518,7 +735,8 @@ export function readFlatColumn(fd: number, chunk: ColumnChunkInfo, levels: { max
     const out = new Int32Array(chunk.numValues);
     let o = 0;
     for (const p of pages) {
-      readAt(fd, p.valuesAt, p.numValues * 4, new Uint8Array(out.buffer, o * 4, p.numValues * 4));
+      if (p.valuesBytes !== p.numValues * 4) throw new Error(`column ${chunk.path.join('.')}: a page holds ${p.valuesBytes} value bytes for ${p.numValues} int32`);
+      pageValues(fd, p, new Uint8Array(out.buffer, o * 4, p.numValues * 4));
       o += p.numValues;
     }
     return out;
@@ -526,7 +744,8 @@ export function readFlatColumn(fd: number, chunk: ColumnChunkInfo, levels: { max
   if (chunk.type === TYPE.BYTE_ARRAY) {
     const out: string[] = [];
     for (const p of pages) {
-      const b = Buffer.from(readAt(fd, p.valuesAt, p.valuesBytes));
+      const v = pageValues(fd, p);
+      const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       let o = 0;
       for (let k = 0; k < p.numValues; k++) {
         const n = b.readUInt32LE(o);
@@ -544,9 +763,15 @@ export interface ListRowLocation {
   length: number;
   /** A null list (only possible when the list column is optional). */
   null: boolean;
-  /** [file offset, number of floats] pieces, in order (one unless the row spans pages). */
-  segments: [number, number][];
+  /**
+   * The row's pieces, in order (one unless the row spans pages): [file offset, number of
+   * floats] in an uncompressed page; [byte offset in the decompressed values, number of
+   * floats, the page's compressed values] in a ZSTD page.
+   */
+  segments: ListSegment[];
 }
+
+export type ListSegment = [at: number, count: number] | [at: number, count: number, packed: CompressedValues];
 
 /**
  * Locate the rows of a list<float32> column chunk: a required or optional list of
@@ -567,18 +792,23 @@ export function locateFloatLists(fd: number, chunk: ColumnChunkInfo, levels: { m
   };
   for (const p of columnChunkPages(fd, chunk, levels)) {
     let value = 0; // index of the next PLAIN value in this page
+    // values of a compressed page are addressed inside its decompressed values
+    const packed: CompressedValues | undefined = p.compressedBytes === undefined ? undefined : { at: p.valuesAt, size: p.compressedBytes, rawSize: p.valuesBytes };
+    const base = packed ? 0 : p.valuesAt;
+    const piece = (count: number): ListSegment => (packed ? [base + 4 * value, count, packed] : [base + 4 * value, count]);
     const defRuns = levelRuns(p.def!);
     if (defRuns.every(([v]) => v === maxDef)) {
       // Every entry is a value (no empty or null list): rows from the repetition runs alone.
       for (const [v, c] of levelRuns(p.rep!)) {
         if (v === 0) {
-          for (let k = 0; k < c; k++) rows.push({ length: 1, null: false, segments: [[p.valuesAt + 4 * (value + k), 1]] });
+          for (let k = 0; k < c; k++, value++) rows.push({ length: 1, null: false, segments: [piece(1)] });
+          continue;
         } else {
           const row = lastRow();
           const seg = row.segments[row.segments.length - 1];
           // continue the row's last piece when it ends right here (same page), else a new piece
-          if (seg && seg[0] + 4 * seg[1] === p.valuesAt + 4 * value) seg[1] += c;
-          else row.segments.push([p.valuesAt + 4 * value, c]);
+          if (seg && seg[2] === packed && seg[0] + 4 * seg[1] === base + 4 * value) seg[1] += c;
+          else row.segments.push(piece(c));
           row.length += c;
         }
         value += c;
@@ -595,7 +825,7 @@ export function locateFloatLists(fd: number, chunk: ColumnChunkInfo, levels: { m
           let j = i + 1;
           while (j < p.numValues && rep[j] === 1 && def[j] === maxDef) j++;
           const count = j - i;
-          row.segments.push([p.valuesAt + 4 * value, count]);
+          row.segments.push(piece(count));
           row.length += count;
           value += count;
           i = j;
@@ -610,13 +840,26 @@ export function locateFloatLists(fd: number, chunk: ColumnChunkInfo, levels: { m
   return rows;
 }
 
-/** Read a located list row's floats into `out` (length ≥ limit). Returns the count read. */
+/**
+ * Read a located list row's floats into `out` (length ≥ limit). Returns the count read.
+ * A piece in a ZSTD page costs decompressing that page's values: straight into `out`
+ * when the page holds exactly the piece (one-row pages, as the ZSTD writer makes them)
+ * and all of it is wanted, else into a scratch buffer first.
+ */
 export function readFloatList(fd: number, row: ListRowLocation, out: Float32Array, limit = row.length): number {
   let o = 0;
-  for (const [at, count] of row.segments) {
+  for (const [at, count, packed] of row.segments) {
     if (o >= limit) break;
     const n = Math.min(count, limit - o);
-    readAt(fd, at, n * 4, new Uint8Array(out.buffer, out.byteOffset + o * 4, n * 4));
+    const into = new Uint8Array(out.buffer, out.byteOffset + o * 4, n * 4);
+    if (!packed) readAt(fd, at, n * 4, into);
+    else if (at === 0 && packed.rawSize === n * 4) readCompressed(fd, packed, into);
+    else {
+      plainScratch = grow(plainScratch, packed.rawSize);
+      const plain = plainScratch.subarray(0, packed.rawSize);
+      readCompressed(fd, packed, plain);
+      into.set(plain.subarray(at, at + n * 4));
+    }
     o += n;
   }
   return o;
