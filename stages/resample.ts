@@ -29,11 +29,11 @@ export default defineStage({
     if (!ingest) throw new Error('resample needs the ingest stage\'s artifact (manifest.parquet): add `deps: [ingest]`');
     const t0 = performance.now();
     const cpu0 = cpuSeconds();
-    const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'] });
+    const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_size', 'sample_rate', 'frames'] });
     const dataset = JSON.parse(await readFile(join(ingest.dir, 'dataset.json'), 'utf8')) as { path: string };
     const col = (name: string) => manifest.getChild(name)!.toArray() as unknown[];
-    const [ids, sources, statuses, crcs, rates, frames] = ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'].map(col);
-    const clips = ids.map((id, i) => ({ id: id as string, source: sources[i] as string, crc32: crcs[i] as string, rate: rates[i] as number, frames: frames[i] as number }))
+    const [ids, sources, statuses, sizes, rates, frames] = ['id', 'source', 'status', 'file_size', 'sample_rate', 'frames'].map(col);
+    const clips = ids.map((id, i) => ({ id: id as string, source: sources[i] as string, size: Number(sizes[i]), rate: rates[i] as number, frames: frames[i] as number }))
       .filter((_, i) => USABLE.includes(statuses[i] as ClipStatus));
 
     // Locate the sources again (zip entries need their offsets).
@@ -57,7 +57,7 @@ export default defineStage({
     let inSeconds = 0;
     try {
       await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
-        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
+        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, fileSize: c.size, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
         (r, i) => {
           const c = clips[i];
           if (!r.ok) {

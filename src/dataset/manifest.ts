@@ -1,7 +1,7 @@
 // ingest's manifest: one row per source found, whatever became of it. Columns per
-// CONTRACTS.md, plus `flags` (e.g. "silent") and `file_crc32` (the bytes ingest read,
-// so resample can refuse a file that changed underneath it).
-import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+// CONTRACTS.md, plus `flags` (e.g. "silent") and `file_size` (the bytes ingest read,
+// so resample can refuse a file that changed size underneath it).
+import { Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { InspectResult } from '../audio/tasks.ts';
 import type { OfficialClip } from './official-table.ts';
 import type { RavdessLabels } from './ravdess.ts';
@@ -21,14 +21,15 @@ export interface ManifestRow {
   status: ClipStatus;
   reason: string;
   flags: string;
-  file_crc32: string;
+  /** Bytes read from the source (null when it could not be read, or was not: rejected names). */
+  file_size: number | null;
 }
 
 /** A row for a source whose name was refused (not decoded). */
 export function rejectedRow(id: string, source: string, reason: string): ManifestRow {
   return {
     id, source, labels: null, sample_rate: null, channels: null, frames: null, duration_s: null,
-    pcm_sha256: '', status: 'rejected', reason, flags: '', file_crc32: '',
+    pcm_sha256: '', status: 'rejected', reason, flags: '', file_size: null,
   };
 }
 
@@ -37,7 +38,7 @@ export function rejectedRow(id: string, source: string, reason: string): Manifes
  * modified when its PCM differs from the official release (unless verify is off).
  */
 export function clipRow(labels: RavdessLabels, source: string, r: InspectResult, official: OfficialClip | undefined, verify: VerifyPolicy): ManifestRow {
-  const base = { id: labels.id, source, labels, file_crc32: r.crc32 };
+  const base = { id: labels.id, source, labels, file_size: r.fileSize };
   if (!r.ok) {
     return { ...base, sample_rate: null, channels: null, frames: null, duration_s: null, pcm_sha256: '', status: 'unreadable', reason: r.reason, flags: '' };
   }
@@ -95,7 +96,7 @@ export function manifestTable(rows: ManifestRow[]): Table {
     status: vectorFromArray(col((r) => r.status), new Utf8()),
     reason: vectorFromArray(col((r) => r.reason), new Utf8()),
     flags: vectorFromArray(col((r) => r.flags), new Utf8()),
-    file_crc32: vectorFromArray(col((r) => r.file_crc32), new Utf8()),
+    file_size: vectorFromArray(col((r) => (r.file_size === null ? null : BigInt(r.file_size))), new Int64()),
   });
 }
 

@@ -10,7 +10,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { listZip, readZipEntry, type ZipEntryRef } from './zip.ts';
 
 /** Extensions read as audio (decoded by content, whatever the extension says). */
@@ -102,11 +101,10 @@ export async function discoverSources(root: string): Promise<Discovery> {
   return { root, layout, sources, skipped };
 }
 
-/** The bytes of a source and their CRC-32 (zip entries: checked against the directory). */
-export async function readSource(ref: SourceRef): Promise<{ bytes: Uint8Array; crc32: number }> {
-  if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
-  const bytes = await readFile(ref.path);
-  return { bytes, crc32: crc32(bytes) >>> 0 };
+/** The bytes of a source (zip entries: inflated and checked against the directory's CRC-32). */
+export async function readSource(ref: SourceRef): Promise<Uint8Array> {
+  if (ref.kind === 'zip') return readZipEntry(ref.entry);
+  return readFile(ref.path);
 }
 
 let scratch = Buffer.alloc(0);
@@ -117,8 +115,8 @@ let scratch = Buffer.alloc(0);
  * allocation and page faults than the read itself). The bytes are valid until the next
  * call on this thread.
  */
-export function readSourceTransient(ref: SourceRef): { bytes: Uint8Array; crc32: number } {
-  if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
+export function readSourceTransient(ref: SourceRef): Uint8Array {
+  if (ref.kind === 'zip') return readZipEntry(ref.entry);
   const fd = openSync(ref.path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -135,8 +133,7 @@ export function readSourceTransient(ref: SourceRef): { bytes: Uint8Array; crc32:
       if (n === 0) break;
       got += n;
     }
-    const bytes = scratch.subarray(0, got);
-    return { bytes, crc32: crc32(bytes) >>> 0 };
+    return scratch.subarray(0, got);
   } finally {
     closeSync(fd);
   }

@@ -63,7 +63,7 @@ describe('dataset layouts', () => {
     const zip = await discoverSources(zipPath);
     expect(zip.layout).toBe('zip');
     expect(zip.sources.map((s) => [s.kind, s.rel])).toEqual([['zip', 'Actor_01/03-01-01-01-01-01-01.wav']]);
-    expect(Buffer.from((await readSource(zip.sources[0])).bytes).equals(Buffer.from(a))).toBe(true);
+    expect(Buffer.from(await readSource(zip.sources[0])).equals(Buffer.from(a))).toBe(true);
 
     const holder = await discoverSources(join(root, 'dl'));
     expect(holder.sources.map((s) => s.rel)).toEqual(['Audio_Speech_Actors_01-24.zip!Actor_01/03-01-01-01-01-01-01.wav']);
