@@ -11,7 +11,7 @@ import { resampledLength } from '../src/audio/resample.ts';
 import { poolForEach } from '../src/audio/pool-map.ts';
 import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
-import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
+import { resolveSources } from '../src/dataset/sources.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
 import { PrefixHasher } from '../src/pipeline/hash.ts';
 import { defineStage } from '../src/pipeline/types.ts';
@@ -38,11 +38,9 @@ export default defineStage({
 
     // Locate the sources again (zip entries need their offsets).
     const root = resolve(ctx.root, dataset.path);
-    const found = await discoverSources(root);
-    const byRel = new Map<string, SourceRef>(found.sources.map((s) => [s.rel, s]));
-    const gone = clips.filter((c) => !byRel.has(c.source));
+    const { refs: byRel, missing: gone } = await resolveSources(root, clips.map((c) => c.source));
     if (gone.length) {
-      throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
+      throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0]}); rerun ingest (npx ser run resample --force … or fix the data)`);
     }
 
     // Every clip's length is known now (ceil(frames · out/in)): reserve its place.
