@@ -12,6 +12,7 @@ import { poolForEach } from '../src/audio/pool-map.ts';
 import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { resolveSources } from '../src/dataset/sources.ts';
+import { utf8Values } from '../src/io/arrow-columns.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
 import { PrefixHasher } from '../src/pipeline/hash.ts';
 import { defineStage } from '../src/pipeline/types.ts';
@@ -31,9 +32,9 @@ export default defineStage({
     const cpu0 = cpuSeconds();
     const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_size', 'sample_rate', 'frames'] });
     const dataset = JSON.parse(await readFile(join(ingest.dir, 'dataset.json'), 'utf8')) as { path: string };
-    const col = (name: string) => manifest.getChild(name)!.toArray() as unknown[];
-    const [ids, sources, statuses, sizes, rates, frames] = ['id', 'source', 'status', 'file_size', 'sample_rate', 'frames'].map(col);
-    const clips = ids.map((id, i) => ({ id: id as string, source: sources[i] as string, size: Number(sizes[i]), rate: rates[i] as number, frames: frames[i] as number }))
+    const [ids, sources, statuses] = ['id', 'source', 'status'].map((name) => utf8Values(manifest.getChild(name)!) as string[]);
+    const [sizes, rates, frames] = ['file_size', 'sample_rate', 'frames'].map((name) => manifest.getChild(name)!.toArray() as ArrayLike<number | bigint>);
+    const clips = ids.map((id, i) => ({ id, source: sources[i], size: Number(sizes[i]), rate: Number(rates[i]), frames: Number(frames[i]) }))
       .filter((_, i) => USABLE.includes(statuses[i] as ClipStatus));
 
     // Locate the sources again (zip entries need their offsets).

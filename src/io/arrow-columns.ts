@@ -44,3 +44,18 @@ export function float64Column(values: readonly (number | null | undefined)[]): V
   const data = Float64Array.from(values, (v) => v ?? 0);
   return makeVector(makeData({ type: new Float64(), length: values.length, data, ...validity(values) }));
 }
+
+/**
+ * The values of a Utf8 column as strings (null stays null), read from its offsets and
+ * bytes: Vector.toArray()/get() goes through a visitor per value (~50 ms for resample's
+ * two string columns of 1440 rows in a fresh process).
+ */
+export function utf8Values(v: Vector<Utf8>): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const d of v.data) {
+    const bytes = Buffer.from(d.values.buffer, d.values.byteOffset, d.values.byteLength);
+    const offsets = d.valueOffsets;
+    for (let i = 0; i < d.length; i++) out.push(d.getValid(i) ? bytes.toString('utf8', offsets[i], offsets[i + 1]) : null);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { float64Column, int32Column, int64Column, utf8Column } from '../../src/io/arrow-columns.ts';
+import { float64Column, int32Column, int64Column, utf8Column, utf8Values } from '../../src/io/arrow-columns.ts';
 import { fromParquetBytes, toParquetBytes } from '../../src/io/parquet.ts';
 
 const strings = ['a', null, '', 'Überraschung', 'x'.repeat(300), '感情', null, 'z'];
@@ -31,6 +31,8 @@ describe('arrow columns from nullable arrays', () => {
     const back = fromParquetBytes(toParquetBytes(table));
     expect(back.numRows).toBe(strings.length);
     expect([...back.getChild('s')!]).toEqual(strings);
+    expect(utf8Values(back.getChild('s')! as never)).toEqual(strings);
+    expect(utf8Values(vectorFromArray(strings, new Utf8()))).toEqual(strings);
     expect([...back.getChild('i')!]).toEqual(ints);
     expect([...back.getChild('f')!].map((v) => (v === null ? null : Object.is(v, -0) ? 0 : v))).toEqual(floats.map((v) => (v === null ? null : Object.is(v, -0) ? 0 : v)));
     expect([...back.getChild('n')!]).toEqual(sizes.map((v) => (v === null ? null : BigInt(v))));
