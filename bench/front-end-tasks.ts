@@ -42,7 +42,7 @@ try {
   const times: Record<string, number[]> = { ingest: [], resample: [], featurize: [] };
   let audioS = 0;
   for (let r = 0; r < reps; r++) {
-    // ingest: decode to check, peak, PCM SHA-256, file CRC-32
+    // ingest: decode to check, peak, PCM SHA-256
     let c0 = cpuMs();
     const facts = [];
     for (let i = 0; i < refs.length; i += BATCH) facts.push(...(await inspectClips(refs.slice(i, i + BATCH).map((ref) => ({ ref, hash: true })))));
@@ -55,7 +55,7 @@ try {
     const path = join(tmp, `audio-${r}.parquet`);
     const lengths = ok.map((f) => resampledLength(f.frames, f.sampleRate, 16000));
     const layout = new AudioParquetLayout(path, refs.map((ref, i) => ({ id: `clip${String(i).padStart(5, '0')}`, sampleRate: 16000, length: lengths[i] })));
-    const args: ResampleArg[] = refs.map((ref, i) => ({ ref, toRate: 16000, crc32: ok[i].crc32, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } }));
+    const args: ResampleArg[] = refs.map((ref, i) => ({ ref, toRate: 16000, fileSize: ok[i].fileSize, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } }));
     c0 = cpuMs();
     for (let i = 0; i < args.length; i += BATCH) {
       const res = await resampleClips(args.slice(i, i + BATCH));

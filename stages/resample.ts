@@ -11,7 +11,8 @@ import { resampledLength } from '../src/audio/resample.ts';
 import { poolForEach } from '../src/audio/pool-map.ts';
 import type { ResampleArg, ResampleResult } from '../src/audio/tasks.ts';
 import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
-import { discoverSources, type SourceRef } from '../src/dataset/sources.ts';
+import { resolveSources } from '../src/dataset/sources.ts';
+import { utf8Values } from '../src/io/arrow-columns.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
 import { PrefixHasher } from '../src/pipeline/hash.ts';
 import { defineStage } from '../src/pipeline/types.ts';
@@ -29,20 +30,18 @@ export default defineStage({
     if (!ingest) throw new Error('resample needs the ingest stage\'s artifact (manifest.parquet): add `deps: [ingest]`');
     const t0 = performance.now();
     const cpu0 = cpuSeconds();
-    const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'] });
+    const manifest = await readParquetFile(join(ingest.dir, 'manifest.parquet'), { columns: ['id', 'source', 'status', 'file_size', 'sample_rate', 'frames'] });
     const dataset = JSON.parse(await readFile(join(ingest.dir, 'dataset.json'), 'utf8')) as { path: string };
-    const col = (name: string) => manifest.getChild(name)!.toArray() as unknown[];
-    const [ids, sources, statuses, crcs, rates, frames] = ['id', 'source', 'status', 'file_crc32', 'sample_rate', 'frames'].map(col);
-    const clips = ids.map((id, i) => ({ id: id as string, source: sources[i] as string, crc32: crcs[i] as string, rate: rates[i] as number, frames: frames[i] as number }))
+    const [ids, sources, statuses] = ['id', 'source', 'status'].map((name) => utf8Values(manifest.getChild(name)!) as string[]);
+    const [sizes, rates, frames] = ['file_size', 'sample_rate', 'frames'].map((name) => manifest.getChild(name)!.toArray() as ArrayLike<number | bigint>);
+    const clips = ids.map((id, i) => ({ id, source: sources[i], size: Number(sizes[i]), rate: Number(rates[i]), frames: Number(frames[i]) }))
       .filter((_, i) => USABLE.includes(statuses[i] as ClipStatus));
 
     // Locate the sources again (zip entries need their offsets).
     const root = resolve(ctx.root, dataset.path);
-    const found = await discoverSources(root);
-    const byRel = new Map<string, SourceRef>(found.sources.map((s) => [s.rel, s]));
-    const gone = clips.filter((c) => !byRel.has(c.source));
+    const { refs: byRel, missing: gone } = await resolveSources(root, clips.map((c) => c.source));
     if (gone.length) {
-      throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0].source}); rerun ingest (npx ser run resample --force … or fix the data)`);
+      throw new Error(`${gone.length} clip(s) that ingest read are no longer in ${dataset.path} (e.g. ${gone[0]}); rerun ingest (npx ser run resample --force … or fix the data)`);
     }
 
     // Every clip's length is known now (ceil(frames · out/in)): reserve its place.
@@ -57,7 +56,7 @@ export default defineStage({
     let inSeconds = 0;
     try {
       await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
-        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, crc32: c.crc32, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
+        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, fileSize: c.size, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
         (r, i) => {
           const c = clips[i];
           if (!r.ok) {

@@ -25,6 +25,7 @@
 //
 // Output sample n sits at input time n·M/L (zero delay, like resample_poly): length
 // ceil(N·L/M), the signal is taken as zero outside [0, N).
+import { EQUIRIPPLE_TABLES, equirippleKey } from './equiripple-tables.ts';
 import { remezLowpass } from './remez.ts';
 import { decimator, decimatorTakes, runDecimator, runDecimatorPcm16 } from './decimate-kernel.ts';
 import { monoPcm16 } from './pcm-kernel.ts';
@@ -62,9 +63,9 @@ export interface DesignOptions {
   gridPhases?: number;
 }
 
-const DEFAULT_ATTENUATION_DB = 85;
+export const DEFAULT_ATTENUATION_DB = 85;
 /** Peak-to-peak passband ripple the equiripple designs aim for (the bar is 0.1 dB). */
-const EQUIRIPPLE_RIPPLE_DB = 0.07;
+export const EQUIRIPPLE_RIPPLE_DB = 0.07;
 const MAX_EXACT_COEFFICIENTS = 1 << 21;
 const DEFAULT_GRID_PHASES = 1024;
 
@@ -96,13 +97,17 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** The bars: flat to 0.9 × the lower Nyquist frequency, stopped from that frequency on. */
+export function bandEdges(fromRate: number, toRate: number): { passbandHz: number; stopbandHz: number } {
+  const band = Math.min(fromRate, toRate) / 2;
+  return { passbandHz: 0.9 * band, stopbandHz: band };
+}
+
 function buildDesign(fromRate: number, toRate: number, A: number, forceMode: DesignOptions['mode'], grid: number): ResampleDesign {
   const g = gcd(fromRate, toRate);
   const up = toRate / g;
   const down = fromRate / g;
-  const band = Math.min(fromRate, toRate) / 2;
-  const passbandHz = 0.9 * band;
-  const stopbandHz = band;
+  const { passbandHz, stopbandHz } = bandEdges(fromRate, toRate);
   const cutoffHz = (passbandHz + stopbandHz) / 2;
   const common = { fromRate, toRate, up, down, cutoffHz, passbandHz, stopbandHz };
   if (up === 1 && forceMode !== 'interpolated') {
@@ -149,11 +154,21 @@ function buildDesign(fromRate: number, toRate: number, A: number, forceMode: Des
 }
 
 /**
+ * equiripple design, from the precomputed tables when this one is there: a design costs
+ * ~50 ms of cold-JIT CPU on the first call (48 → 16 kHz; 96 → 16 kHz ~0.2 s), and every
+ * pool thread makes its own at the start of the resample stage.
+ */
+function equiripple(pass: number, stop: number, A: number): Float64Array | null {
+  const table = EQUIRIPPLE_TABLES[equirippleKey(pass, stop, A, EQUIRIPPLE_RIPPLE_DB)];
+  return table ? Float64Array.from(table) : designEquiripple(pass, stop, A);
+}
+
+/**
  * The shortest equiripple low-pass (odd length 16m − 1, so that with one zero tap it
  * fills whole SIMD blocks) with ≤ EQUIRIPPLE_RIPPLE_DB peak-to-peak passband ripple and
  * A dB stopband attenuation; null if the exchange fails (the Kaiser design is used).
  */
-function equiripple(pass: number, stop: number, A: number): Float64Array | null {
+export function designEquiripple(pass: number, stop: number, A: number): Float64Array | null {
   const g = 10 ** (EQUIRIPPLE_RIPPLE_DB / 20);
   const dp = (g - 1) / (g + 1);
   const ds = 10 ** (-A / 20);

@@ -5,7 +5,6 @@
 // as { ok: false, reason }, never as a thrown error, so one broken clip cannot fail the
 // batch.
 import { readSourceTransient, type SourceRef } from '../dataset/sources.ts';
-import { hex8 } from '../dataset/zip.ts';
 import { decodeAudio } from './decode.ts';
 import { AudioDecodeError } from './errors.ts';
 import { resamplePcm16Transient, resampleTransient } from './resample.ts';
@@ -29,32 +28,29 @@ export type InspectResult =
       pcmSha256: string;
       peak: number;
       silent: boolean;
-      /** CRC-32 of the file bytes (hex), so resample can tell the source is unchanged. */
-      crc32: string;
+      /** Bytes read (the file, or the inflated zip entry): resample checks it reads as many. */
+      fileSize: number;
     }
-  | { ok: false; reason: string; crc32: string };
+  | { ok: false; reason: string; fileSize: number | null };
 
 const problem = (err: unknown): string => (err instanceof AudioDecodeError ? err.problem : (err as Error).message ?? String(err));
 
 /** Decode a clip to check it; the samples are dropped (ingest stores no audio). */
 export async function inspectClip(arg: InspectArg): Promise<InspectResult> {
   let bytes: Uint8Array;
-  let crc = '';
   try {
-    const src = readSourceTransient(arg.ref);
-    bytes = src.bytes;
-    crc = hex8(src.crc32);
+    bytes = readSourceTransient(arg.ref);
   } catch (err) {
-    return { ok: false, reason: `cannot read: ${problem(err)}`, crc32: crc };
+    return { ok: false, reason: `cannot read: ${problem(err)}`, fileSize: null };
   }
   try {
     const d = await decodeAudio(bytes, arg.ref.rel, { hash: arg.hash, checkOnly: true });
     return {
       ok: true, format: d.format, sampleRate: d.sampleRate, channels: d.channels, frames: d.frames,
-      bitsPerSample: d.bitsPerSample, pcmSha256: d.pcmSha256 ?? '', peak: d.peak, silent: d.peak <= SILENCE_PEAK, crc32: crc,
+      bitsPerSample: d.bitsPerSample, pcmSha256: d.pcmSha256 ?? '', peak: d.peak, silent: d.peak <= SILENCE_PEAK, fileSize: bytes.length,
     };
   } catch (err) {
-    return { ok: false, reason: problem(err), crc32: crc };
+    return { ok: false, reason: problem(err), fileSize: bytes.length };
   }
 }
 
@@ -68,8 +64,12 @@ export async function inspectClips(args: InspectArg[]): Promise<InspectResult[]>
 export interface ResampleArg {
   ref: SourceRef;
   toRate: number;
-  /** CRC-32 ingest saw; a different file now is an error, not silently other audio. */
-  crc32: string;
+  /**
+   * Bytes ingest read from this source: a different size now is an error, not silently
+   * other audio. (Content identity is the engine's: dataset.path is hashed into ingest's
+   * cache key at the start of every run; the decoded rate and frame count are checked too.)
+   */
+  fileSize: number;
   /** Where the samples go: audio.parquet's temporary file, the clip's byte offset and expected length. */
   out: { path: string; offset: number | null; length: number };
 }
@@ -95,15 +95,14 @@ export async function resampleClips(args: ResampleArg[]): Promise<ResampleResult
  */
 export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
   try {
-    const src = readSourceTransient(arg.ref);
-    const crc = hex8(src.crc32);
-    if (arg.crc32 && crc !== arg.crc32) {
-      return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (CRC-32 ${crc}, was ${arg.crc32}); rerun ingest` };
+    const bytes = readSourceTransient(arg.ref);
+    if (bytes.length !== arg.fileSize) {
+      return { ok: false, reason: `${arg.ref.rel} changed since ingest read it (${bytes.length} bytes, was ${arg.fileSize}); rerun ingest` };
     }
     // decode into scratch memory and resample into the kernel's memory (both transient):
     // the samples are written to the file right away, no array per clip. 16-bit PCM WAV
     // (the corpus) goes to the resampler undecoded: its kernel converts the samples.
-    const d = await decodeAudio(src.bytes, arg.ref.rel, { transient: true, raw16: true });
+    const d = await decodeAudio(bytes, arg.ref.rel, { transient: true, raw16: true });
     const samples = d.pcm16
       ? resamplePcm16Transient(d.pcm16, d.channels as 1 | 2, d.sampleRate, arg.toRate)
       : resampleTransient(d.mono, d.sampleRate, arg.toRate);

@@ -1,8 +1,9 @@
 // ingest's manifest: one row per source found, whatever became of it. Columns per
-// CONTRACTS.md, plus `flags` (e.g. "silent") and `file_crc32` (the bytes ingest read,
-// so resample can refuse a file that changed underneath it).
-import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+// CONTRACTS.md, plus `flags` (e.g. "silent") and `file_size` (the bytes ingest read,
+// so resample can refuse a file that changed size underneath it).
+import { Table } from 'apache-arrow';
 import type { InspectResult } from '../audio/tasks.ts';
+import { float64Column, int32Column, int64Column, utf8Column } from '../io/arrow-columns.ts';
 import type { OfficialClip } from './official-table.ts';
 import type { RavdessLabels } from './ravdess.ts';
 
@@ -21,14 +22,15 @@ export interface ManifestRow {
   status: ClipStatus;
   reason: string;
   flags: string;
-  file_crc32: string;
+  /** Bytes read from the source (null when it could not be read, or was not: rejected names). */
+  file_size: number | null;
 }
 
 /** A row for a source whose name was refused (not decoded). */
 export function rejectedRow(id: string, source: string, reason: string): ManifestRow {
   return {
     id, source, labels: null, sample_rate: null, channels: null, frames: null, duration_s: null,
-    pcm_sha256: '', status: 'rejected', reason, flags: '', file_crc32: '',
+    pcm_sha256: '', status: 'rejected', reason, flags: '', file_size: null,
   };
 }
 
@@ -37,7 +39,7 @@ export function rejectedRow(id: string, source: string, reason: string): Manifes
  * modified when its PCM differs from the official release (unless verify is off).
  */
 export function clipRow(labels: RavdessLabels, source: string, r: InspectResult, official: OfficialClip | undefined, verify: VerifyPolicy): ManifestRow {
-  const base = { id: labels.id, source, labels, file_crc32: r.crc32 };
+  const base = { id: labels.id, source, labels, file_size: r.fileSize };
   if (!r.ok) {
     return { ...base, sample_rate: null, channels: null, frames: null, duration_s: null, pcm_sha256: '', status: 'unreadable', reason: r.reason, flags: '' };
   }
@@ -76,26 +78,26 @@ export function manifestTable(rows: ManifestRow[]): Table {
   const col = <T>(f: (r: ManifestRow) => T) => rows.map(f);
   const lab = <K extends keyof RavdessLabels>(k: K) => col((r) => (r.labels ? r.labels[k] : null));
   return new Table({
-    id: vectorFromArray(col((r) => r.id), new Utf8()),
-    source: vectorFromArray(col((r) => r.source), new Utf8()),
-    modality: vectorFromArray(lab('modality'), new Utf8()),
-    vocal_channel: vectorFromArray(lab('vocal_channel'), new Utf8()),
-    emotion: vectorFromArray(lab('emotion'), new Utf8()),
-    emotion_code: vectorFromArray(lab('emotion_code'), new Int32()),
-    intensity: vectorFromArray(lab('intensity'), new Utf8()),
-    statement: vectorFromArray(lab('statement'), new Int32()),
-    repetition: vectorFromArray(lab('repetition'), new Int32()),
-    actor: vectorFromArray(lab('actor'), new Int32()),
-    gender: vectorFromArray(lab('gender'), new Utf8()),
-    sample_rate: vectorFromArray(col((r) => r.sample_rate), new Int32()),
-    channels: vectorFromArray(col((r) => r.channels), new Int32()),
-    frames: vectorFromArray(col((r) => r.frames), new Int32()),
-    duration_s: vectorFromArray(col((r) => r.duration_s), new Float64()),
-    pcm_sha256: vectorFromArray(col((r) => r.pcm_sha256), new Utf8()),
-    status: vectorFromArray(col((r) => r.status), new Utf8()),
-    reason: vectorFromArray(col((r) => r.reason), new Utf8()),
-    flags: vectorFromArray(col((r) => r.flags), new Utf8()),
-    file_crc32: vectorFromArray(col((r) => r.file_crc32), new Utf8()),
+    id: utf8Column(col((r) => r.id)),
+    source: utf8Column(col((r) => r.source)),
+    modality: utf8Column(lab('modality')),
+    vocal_channel: utf8Column(lab('vocal_channel')),
+    emotion: utf8Column(lab('emotion')),
+    emotion_code: int32Column(lab('emotion_code')),
+    intensity: utf8Column(lab('intensity')),
+    statement: int32Column(lab('statement')),
+    repetition: int32Column(lab('repetition')),
+    actor: int32Column(lab('actor')),
+    gender: utf8Column(lab('gender')),
+    sample_rate: int32Column(col((r) => r.sample_rate)),
+    channels: int32Column(col((r) => r.channels)),
+    frames: int32Column(col((r) => r.frames)),
+    duration_s: float64Column(col((r) => r.duration_s)),
+    pcm_sha256: utf8Column(col((r) => r.pcm_sha256)),
+    status: utf8Column(col((r) => r.status)),
+    reason: utf8Column(col((r) => r.reason)),
+    flags: utf8Column(col((r) => r.flags)),
+    file_size: int64Column(col((r) => r.file_size)),
   });
 }
 

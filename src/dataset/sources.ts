@@ -7,10 +7,9 @@
 // Hidden files, macOS `__MACOSX/` forks and files that are not audio (MANIFEST.tsv,
 // README, …) are skipped and counted; every audio-like file becomes a source, good or
 // bad, so that ingest can give each one a status and a reason.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { listZip, readZipEntry, type ZipEntryRef } from './zip.ts';
 
 /** Extensions read as audio (decoded by content, whatever the extension says). */
@@ -84,7 +83,8 @@ export async function discoverSources(root: string): Promise<Discovery> {
     await walk(root, files);
     let zips = 0;
     for (const full of files.sort()) {
-      const rel = relative(root, full).split(sep).join('/');
+      // (path.relative per file was most of a cold discovery's time)
+      const rel = (full.startsWith(root + sep) ? full.slice(root.length + 1) : relative(root, full)).split(sep).join('/');
       if (ignored(rel)) continue;
       if (ext(rel) === '.zip') {
         await addZip(full, `${rel}!`);
@@ -102,11 +102,48 @@ export async function discoverSources(root: string): Promise<Discovery> {
   return { root, layout, sources, skipped };
 }
 
-/** The bytes of a source and their CRC-32 (zip entries: checked against the directory). */
-export async function readSource(ref: SourceRef): Promise<{ bytes: Uint8Array; crc32: number }> {
-  if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
-  const bytes = await readFile(ref.path);
-  return { bytes, crc32: crc32(bytes) >>> 0 };
+/**
+ * The sources of these `rel` names (as discoverSources names them) under `root`, without
+ * walking the folder again: a file is root/rel, and only zips are listed (their entries'
+ * offsets). Names with no such file or entry come back in `missing`. For resample, which
+ * gets the names from ingest's manifest (a second walk cost ~70 ms of cold-JIT main-thread
+ * time before any task could start).
+ */
+export async function resolveSources(root: string, rels: readonly string[]): Promise<{ refs: Map<string, SourceRef>; missing: string[] }> {
+  let st;
+  try {
+    st = await stat(root);
+  } catch {
+    throw new DatasetMissingError(root);
+  }
+  const zips = new Map<string, Promise<Map<string, ZipEntryRef>>>();
+  const entriesOf = (zipPath: string) => {
+    let p = zips.get(zipPath);
+    if (!p) zips.set(zipPath, (p = listZip(zipPath).then((list) => new Map(list.map((e) => [e.name, e])))));
+    return p;
+  };
+  const refs = new Map<string, SourceRef>();
+  const missing: string[] = [];
+  for (const rel of rels) {
+    const bang = rel.indexOf('!');
+    const inZip = st.isFile() ? { zip: root, name: rel } : bang >= 0 ? { zip: join(root, rel.slice(0, bang)), name: rel.slice(bang + 1) } : null;
+    if (inZip) {
+      const entry = existsSync(inZip.zip) ? (await entriesOf(inZip.zip)).get(inZip.name) : undefined;
+      if (entry) refs.set(rel, { kind: 'zip', entry, rel });
+      else missing.push(rel);
+    } else {
+      const path = join(root, rel);
+      if (existsSync(path)) refs.set(rel, { kind: 'file', path, rel });
+      else missing.push(rel);
+    }
+  }
+  return { refs, missing };
+}
+
+/** The bytes of a source (zip entries: inflated and checked against the directory's CRC-32). */
+export async function readSource(ref: SourceRef): Promise<Uint8Array> {
+  if (ref.kind === 'zip') return readZipEntry(ref.entry);
+  return readFile(ref.path);
 }
 
 let scratch = Buffer.alloc(0);
@@ -117,8 +154,8 @@ let scratch = Buffer.alloc(0);
  * allocation and page faults than the read itself). The bytes are valid until the next
  * call on this thread.
  */
-export function readSourceTransient(ref: SourceRef): { bytes: Uint8Array; crc32: number } {
-  if (ref.kind === 'zip') return { bytes: readZipEntry(ref.entry), crc32: ref.entry.crc32 >>> 0 };
+export function readSourceTransient(ref: SourceRef): Uint8Array {
+  if (ref.kind === 'zip') return readZipEntry(ref.entry);
   const fd = openSync(ref.path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -135,8 +172,7 @@ export function readSourceTransient(ref: SourceRef): { bytes: Uint8Array; crc32:
       if (n === 0) break;
       got += n;
     }
-    const bytes = scratch.subarray(0, got);
-    return { bytes, crc32: crc32(bytes) >>> 0 };
+    return scratch.subarray(0, got);
   } finally {
     closeSync(fd);
   }

@@ -34,6 +34,13 @@ export interface PoolOptions {
 export interface ClosablePool extends WorkerPool {
   /** Like run(), cancellable: an aborted signal rejects the task (and ends its thread). */
   runWithSignal<T = unknown>(module: string | URL, fn: string, arg: unknown, transfer: Transferable[] | undefined, signal: AbortSignal | undefined): Promise<T>;
+  /**
+   * Start the threads now (they start on the first task otherwise): the runner calls it
+   * when a stage is about to run, so thread start-up overlaps loading the stage's code.
+   */
+  warm(): void;
+  /** Threads started so far (0 until the first task or warm()). */
+  readonly threads: number;
   /** Stop all threads. Pending tasks are rejected. */
   destroy(): Promise<void>;
 }
@@ -55,7 +62,7 @@ export function moduleUrl(module: string | URL): string {
   throw new Error(`pool.run: task module must be an absolute path or a file: URL (got '${module}'); use new URL('./tasks.ts', import.meta.url)`);
 }
 
-/** Create a pool. Threads start on the first task, so an idle CLI pays nothing. */
+/** Create a pool. Threads start on the first task (or warm()), so an idle CLI pays nothing. */
 export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
   const size = opts.size ?? defaultPoolSize();
   let piscina: Piscina | undefined;
@@ -69,7 +76,8 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       // Not the parent's flags (vitest's or the CLI's): the entry sets up tsx itself.
-      execArgv: [],
+      // SER_PROF_WORKERS=<dir>: each thread writes a V8 CPU profile there (README).
+      execArgv: process.env.SER_PROF_WORKERS ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SER_PROF_WORKERS}`] : [],
     });
     return piscina;
   };
@@ -90,6 +98,12 @@ export function createWorkerPool(opts: PoolOptions = {}): ClosablePool {
     size,
     run: (module, fn, arg, transfer) => runWithSignal(module, fn, arg, transfer, undefined),
     runWithSignal,
+    warm() {
+      get();
+    },
+    get threads() {
+      return piscina?.threads.length ?? 0;
+    },
     async destroy() {
       const p = piscina;
       piscina = undefined;

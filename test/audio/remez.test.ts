@@ -1,9 +1,11 @@
 // The equiripple (Parks–McClellan) low-pass designer behind the resampler's integer
 // decimation filters: the defining equiripple property, the spec it is asked for, and
 // the designs the resampler picks.
+import { freshTables, TABULATED } from '../../src/audio/build-equiripple-tables.ts';
+import { EQUIRIPPLE_TABLES } from '../../src/audio/equiripple-tables.ts';
 import { describe, expect, it } from 'vitest';
 import { firMagnitude, remezLowpass } from '../../src/audio/remez.ts';
-import { resampleDesign } from '../../src/audio/resample.ts';
+import { bandEdges, resampleDesign } from '../../src/audio/resample.ts';
 
 /** Local extrema of |H| − target over a band, on a fine grid. */
 function bandExtrema(h: Float64Array, lo: number, hi: number, target: number, points = 4000): number[] {
@@ -67,5 +69,20 @@ describe('resampler designs', () => {
     }
     expect(20 * Math.log10(pmax / pmin)).toBeLessThanOrEqual(0.07);
     expect(20 * Math.log10(smax)).toBeLessThanOrEqual(-85);
+  });
+});
+
+describe('tabulated equiripple decimators (src/audio/equiripple-tables.ts)', () => {
+  it('equal fresh designs exactly, and are the ones resampleDesign uses', () => {
+    const fresh = freshTables();
+    expect(Object.keys(EQUIRIPPLE_TABLES).sort(), 'run `npx tsx src/audio/build-equiripple-tables.ts` and commit the tables').toEqual(fresh.map(([k]) => k).sort());
+    for (const [key, h] of fresh) expect(EQUIRIPPLE_TABLES[key], key).toEqual(h);
+    for (const [from, to] of TABULATED) {
+      const d = resampleDesign(from, to);
+      expect(d.window).toBe('equiripple');
+      const h = fresh.find(([k]) => k.startsWith(`${bandEdges(from, to).passbandHz / from}|`))![1];
+      const sum = h.reduce((s, v) => s + v, 0);
+      expect([...d.table.subarray(0, h.length)]).toEqual(h.map((v) => Math.fround(v / sum)));
+    }
   });
 });

@@ -2,6 +2,7 @@
 // kind of bad file mixed in. Synthetic clips are not the official audio, so under
 // verify=warn they come out `modified` (the `ok` path against the real checksums is in
 // ravdess-integration.test.ts, and clipRow's logic is tested directly below).
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ describe('ingest stage', () => {
     expect(angry.duration_s).toBeCloseTo(clips['03-01-05-02-01-01-01'].frames / 48000, 9);
     expect(angry.pcm_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(angry.reason).toMatch(/^samples differ from the official release: 2 channel\(s\) \(official 1\), \d+ frames \(official 196997\); PCM SHA-256 [0-9a-f]{12}… ≠ [0-9a-f]{12}…$/);
-    expect(angry.file_crc32).toMatch(/^[0-9a-f]{8}$/);
+    expect(Number(angry.file_size)).toBe(statSync(join(path, 'Actor_01/03-01-05-02-01-01-01.wav')).size);
     expect(byId.get('03-01-03-01-02-02-02')).toMatchObject({ actor: 2, gender: 'female', emotion: 'happy', statement: 2, repetition: 2 });
 
     const status = (id: string) => rows.filter((r) => r.id === id).map((r) => [r.status, r.reason]);
@@ -193,7 +194,7 @@ describe('ingest stage', () => {
 describe('clipRow: status from decode result and the official checksum', () => {
   const labels = (parseRavdessName('03-01-01-01-01-01-01.wav') as { labels: RavdessLabels }).labels;
   const official = { sampleRate: 48000, channels: 1, frames: 158558, pcmSha256: 'a'.repeat(64) };
-  const decoded = { ok: true as const, format: 'wav/pcm16', sampleRate: 48000, channels: 1, frames: 158558, bitsPerSample: 16, peak: 0.5, silent: false, crc32: '01234567' };
+  const decoded = { ok: true as const, format: 'wav/pcm16', sampleRate: 48000, channels: 1, frames: 158558, bitsPerSample: 16, peak: 0.5, silent: false, fileSize: 317160 };
 
   it('ok when the PCM SHA-256 matches', () => {
     expect(clipRow(labels, 's.wav', { ...decoded, pcmSha256: 'a'.repeat(64) }, official, 'warn')).toMatchObject({ status: 'ok', reason: '', flags: '' });
@@ -206,7 +207,7 @@ describe('clipRow: status from decode result and the official checksum', () => {
     expect(clipRow(labels, 's.wav', { ...decoded, pcmSha256: 'c'.repeat(64) }, official, 'warn').reason).toMatch(/same format and length, different sample values/);
   });
   it('unreadable keeps the labels and the reason; off never compares', () => {
-    expect(clipRow(labels, 's.wav', { ok: false, reason: 'empty file (0 bytes)', crc32: '' }, official, 'warn')).toMatchObject({ status: 'unreadable', reason: 'empty file (0 bytes)', labels, frames: null });
+    expect(clipRow(labels, 's.wav', { ok: false, reason: 'empty file (0 bytes)', fileSize: 0 }, official, 'warn')).toMatchObject({ status: 'unreadable', reason: 'empty file (0 bytes)', labels, frames: null });
     expect(clipRow(labels, 's.wav', { ...decoded, pcmSha256: '' }, official, 'off').status).toBe('ok');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverSources, readSource } from '../../src/dataset/sources.ts';
+import { discoverSources, readSource, resolveSources } from '../../src/dataset/sources.ts';
 import { listZip, readZipEntry } from '../../src/dataset/zip.ts';
 import { clip, officialPath, wavOf, writeFiles, writeZip } from './helpers.ts';
 
@@ -63,7 +63,7 @@ describe('dataset layouts', () => {
     const zip = await discoverSources(zipPath);
     expect(zip.layout).toBe('zip');
     expect(zip.sources.map((s) => [s.kind, s.rel])).toEqual([['zip', 'Actor_01/03-01-01-01-01-01-01.wav']]);
-    expect(Buffer.from((await readSource(zip.sources[0])).bytes).equals(Buffer.from(a))).toBe(true);
+    expect(Buffer.from(await readSource(zip.sources[0])).equals(Buffer.from(a))).toBe(true);
 
     const holder = await discoverSources(join(root, 'dl'));
     expect(holder.sources.map((s) => s.rel)).toEqual(['Audio_Speech_Actors_01-24.zip!Actor_01/03-01-01-01-01-01-01.wav']);
@@ -75,5 +75,28 @@ describe('dataset layouts', () => {
     await expect(discoverSources(join(root, 'nothing'))).rejects.toThrow(/dataset not found: .*nothing/);
     await writeFile(join(root, 'a.tar'), 'x');
     await expect(discoverSources(join(root, 'a.tar'))).rejects.toThrow(/is a file but not a \.zip/);
+  });
+
+  it('resolveSources finds what discoverSources found, in a folder, a zip and a folder holding a zip, and names what is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'resolve-'));
+    const ids = ['03-01-01-01-01-01-01', '03-01-03-02-01-02-02'];
+    const files = Object.fromEntries(ids.map((id, i) => [officialPath(id), wavOf(clip(id, i + 1))]));
+    const folder = join(dir, 'folder');
+    await writeFiles(folder, files);
+    const zip = join(dir, 'Audio_Speech_Actors_01-24.zip');
+    await writeZip(zip, files);
+    const holder = join(dir, 'holder');
+    await writeZip(join(holder, 'Audio_Speech_Actors_01-24.zip'), files);
+    for (const root of [folder, zip, holder]) {
+      const found = await discoverSources(root);
+      expect(found.sources.length).toBe(2);
+      const { refs, missing } = await resolveSources(root, [...found.sources.map((s) => s.rel), 'Actor_09/nope.wav']);
+      expect(missing).toEqual(['Actor_09/nope.wav']);
+      for (const s of found.sources) {
+        expect(refs.get(s.rel)).toEqual(s);
+        expect(Buffer.from(await readSource(refs.get(s.rel)!)).equals(Buffer.from(await readSource(s)))).toBe(true);
+      }
+    }
+    await expect(resolveSources(join(dir, 'absent'), [])).rejects.toThrow(/dataset not found/);
   });
 });

@@ -35,7 +35,7 @@ beforeAll(async () => {
     if (!parsed.ok) throw new Error(parsed.reason);
     return {
       id, source: `Actor_${id.slice(-2)}/${id}.wav`, labels: parsed.labels, sample_rate: 48000, channels: 1 + (i % 2),
-      frames: 150000 + i, duration_s: (150000 + i) / 48000, pcm_sha256: 'ab'.repeat(32), status: 'ok', reason: '', flags: '', file_crc32: '0badf00d',
+      frames: 150000 + i, duration_s: (150000 + i) / 48000, pcm_sha256: 'ab'.repeat(32), status: 'ok', reason: '', flags: '', file_size: 300044 + 2 * i,
     };
   });
   rows.push(rejectedRow('03-02-01-01-01-01-01', 'Actor_01/03-02-01-01-01-01-01.wav', 'song'));

@@ -14,6 +14,21 @@ describe('worker pool', () => {
     expect(pool.size).toBe(2);
   });
 
+  it('starts no thread until a task or warm(), then all of them', async () => {
+    const idle = createWorkerPool({ size: 2 });
+    try {
+      expect(idle.threads).toBe(0);
+      idle.warm();
+      expect(idle.threads).toBe(2);
+      idle.warm(); // idempotent
+      expect(idle.threads).toBe(2);
+      expect((await idle.run<{ value: number }>(tasks, 'square', 7)).value).toBe(49);
+    } finally {
+      await idle.destroy();
+    }
+    expect(idle.threads).toBe(0);
+  });
+
   it('accepts absolute paths and file: URL strings', async () => {
     const r1 = await pool.run<{ value: number }>(tasks.href, 'square', 3);
     const r2 = await pool.run<{ value: number }>(decodeURIComponent(tasks.pathname), 'square', 5);

@@ -56,7 +56,7 @@ export function manifestTable(rows: ManifestRow[], extra: IngestRow[] = []): Tab
         intensity: r.intensity as 'normal' | 'strong', statement: r.statement, repetition: r.repetition, actor: r.actor, gender: r.gender as 'male' | 'female',
       },
       sample_rate: 48000, channels: 1, frames: 170000, duration_s: 170000 / 48000, pcm_sha256: '0'.repeat(64),
-      status: r.status as ClipStatus, reason: r.status === 'ok' ? '' : `test: ${r.status}`, flags: '', file_crc32: '00000000',
+      status: r.status as ClipStatus, reason: r.status === 'ok' ? '' : `test: ${r.status}`, flags: '', file_size: 1000,
     })),
     ...extra,
   ]);
