@@ -2,10 +2,12 @@
 // dataset and resampled to audio.sample_rate on the worker pool → audio.parquet
 // (full clip length, mono float32). The file is laid out first from the manifest's
 // frame counts, and each worker writes its clips' samples into their places: the main
-// thread never holds or copies audio. Labels stay in ingest's manifest.
+// thread never holds or copies audio. With audio.compression: zstd each worker
+// compresses its clips into pages instead, appended here in clip order (see
+// src/audio/audio-parquet.ts). Labels stay in ingest's manifest.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AudioParquetLayout } from '../src/audio/audio-parquet.ts';
+import { ResampledAudioOutput } from '../src/audio/audio-parquet.ts';
 import { parseAudioParams } from '../src/audio/params.ts';
 import { resampledLength } from '../src/audio/resample.ts';
 import { poolForEach } from '../src/audio/pool-map.ts';
@@ -14,7 +16,6 @@ import { USABLE, type ClipStatus } from '../src/dataset/manifest.ts';
 import { resolveSources } from '../src/dataset/sources.ts';
 import { utf8Values } from '../src/io/arrow-columns.ts';
 import { readParquetFile } from '../src/io/parquet.ts';
-import { PrefixHasher } from '../src/pipeline/hash.ts';
 import { defineStage } from '../src/pipeline/types.ts';
 import { cpuSeconds } from '../src/audio/cpu.ts';
 
@@ -25,7 +26,7 @@ export default defineStage({
   outs: ['audio.parquet'],
 
   async run(ctx) {
-    const { sample_rate: rate } = parseAudioParams(ctx.params.audio);
+    const { sample_rate: rate, compression } = parseAudioParams(ctx.params.audio);
     const ingest = ctx.inputs.ingest?.[0];
     if (!ingest) throw new Error('resample needs the ingest stage\'s artifact (manifest.parquet): add `deps: [ingest]`');
     const t0 = performance.now();
@@ -46,17 +47,13 @@ export default defineStage({
 
     // Every clip's length is known now (ceil(frames · out/in)): reserve its place.
     const lengths = clips.map((c) => resampledLength(c.frames, c.rate, rate));
-    const w0 = performance.now();
-    const layout = new AudioParquetLayout(join(ctx.outDir, 'audio.parquet'), clips.map((c, i) => ({ id: c.id, sampleRate: rate, length: lengths[i] })));
-    let writeMs = performance.now() - w0;
-    // Hash audio.parquet while it is written: clips are delivered in order, so once clip i
-    // is in, every byte up to the end of its samples is final (the layout wrote the rest).
-    const hasher = new PrefixHasher(layout.tmpPath);
+    // audio.parquet is hashed while it is written (clips are delivered in order).
+    const output = new ResampledAudioOutput(join(ctx.outDir, 'audio.parquet'), clips.map((c, i) => ({ id: c.id, sampleRate: rate, length: lengths[i] })), compression);
     const failed: string[] = [];
     let inSeconds = 0;
     try {
-      await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, 'resampleClips',
-        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, fileSize: c.size, out: { path: layout.tmpPath, offset: layout.offsets[i], length: lengths[i] } })),
+      await poolForEach<ResampleArg, ResampleResult>(ctx.pool, TASKS, compression === 'zstd' ? 'resampleClipsToPages' : 'resampleClips',
+        clips.map((c, i) => ({ ref: byRel.get(c.source)!, toRate: rate, fileSize: c.size, out: output.target(i) })),
         (r, i) => {
           const c = clips[i];
           if (!r.ok) {
@@ -67,28 +64,26 @@ export default defineStage({
             throw new Error(`${c.source}: decoded ${r.frames} frames at ${r.fromRate} Hz → ${r.length} samples, but ingest saw ${c.frames} at ${c.rate} Hz (→ ${lengths[i]}); rerun ingest`);
           }
           inSeconds += c.frames / c.rate;
-          if (!failed.length && layout.offsets[i] !== null) hasher.advance(layout.offsets[i]! + 4 * lengths[i]);
+          if (!failed.length) output.accept(i, r.page);
         },
         { progress: (d, t) => ctx.progress(d, t) });
       if (failed.length) {
         throw new Error(`${failed.length} clip(s) that ingest accepted failed to decode now:\n  ${failed.slice(0, 10).join('\n  ')}`);
       }
-      const w1 = performance.now();
-      layout.close();
-      writeMs += performance.now() - w1;
     } catch (err) {
-      await hasher.abort();
-      await layout.abort();
+      await output.abort();
       throw err;
     }
     const h0 = performance.now();
-    const { sha256 } = await hasher.finish();
+    const beforeFinish = output.writeMs;
+    const sha256 = await output.finish();
     ctx.outputHashed?.('audio.parquet', sha256);
-    const hashTailMs = performance.now() - h0;
+    const writeMs = output.writeMs;
+    const hashTailMs = performance.now() - h0 - (writeMs - beforeFinish);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - cpu0;
     const fromRates = [...new Set(clips.map((c) => c.rate))].sort((a, b) => a - b).join(', ');
     ctx.log(`${clips.length} clips (${(inSeconds / 60).toFixed(1)} min) from ${fromRates} Hz → ${rate} Hz: decode+resample ${(seconds - (writeMs + hashTailMs) / 1000).toFixed(2)} s ` +
-      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (layout + footer; the workers write the samples), sha256 tail ${(hashTailMs / 1000).toFixed(2)} s (the rest overlapped); CPU ${cpu.toFixed(2)} s`);
+      `on ${ctx.pool.size} threads (${(inSeconds / seconds).toFixed(0)}× realtime), write ${(writeMs / 1000).toFixed(2)} s (${compression === 'zstd' ? 'ZSTD pages appended + footer; the workers compress the samples' : 'layout + footer; the workers write the samples'}), sha256 tail ${(hashTailMs / 1000).toFixed(2)} s (the rest overlapped); CPU ${cpu.toFixed(2)} s`);
   },
 });

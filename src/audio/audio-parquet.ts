@@ -1,20 +1,26 @@
 // audio.parquet (CONTRACTS.md): id (utf8), sample_rate (int32), n_samples (int32),
-// samples (List<Float32>, mono). Uncompressed PLAIN pages (src/io/parquet-rows.ts): ZSTD
-// shrank resampled audio by only ~10 % for ~3 ms of CPU per clip to write and read.
+// samples (List<Float32>, mono). Uncompressed PLAIN pages by default (src/io/parquet-rows.ts):
+// ZSTD shrinks resampled audio by only ~12 % (README, `audio.compression`).
 //
-// The file is laid out before the audio exists: every clip's length is known from the
-// manifest (frames, rate), so AudioParquetLayout writes ids, rates, lengths, page
-// headers and levels at once and leaves a hole of 4·n bytes per clip; the resample
-// workers write each clip's samples straight into its hole (positioned writes), and
-// close() adds the footer. No clip crosses threads or is copied by the main thread, and
-// the corpus (~340 MB of float32) is never held in memory. A reader finds each clip's
-// samples at a byte offset (featurize reads just the part it uses).
-import { randomBytes } from 'node:crypto';
+// Uncompressed, the file is laid out before the audio exists: every clip's length is
+// known from the manifest (frames, rate), so AudioParquetLayout writes ids, rates,
+// lengths, page headers and levels at once and leaves a hole of 4·n bytes per clip; the
+// resample workers write each clip's samples straight into its hole (positioned writes),
+// and close() adds the footer. No clip crosses threads or is copied by the main thread,
+// and the corpus (~340 MB of float32) is never held in memory. A reader finds each
+// clip's samples at a byte offset (featurize reads just the part it uses).
+//
+// With ZSTD (`audio.compression: zstd`) compressed sizes are not known in advance, so
+// AudioParquetAppender appends instead: each worker compresses its clip into a page
+// (encodeListRowPage) and the main thread appends the pages in clip order, a row group
+// of 64 clips at a time (at most one row group of compressed pages held).
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { FloatListHoles, ParquetRowsWriter, type ColumnSpec } from '../io/parquet-rows.ts';
+import { PrefixHasher } from '../pipeline/hash.ts';
+import { EncodedRows, encodeListRowPage, FloatListHoles, ParquetRowsWriter, type ColumnSpec, type Compression, type EncodedPage } from '../io/parquet-rows.ts';
 
 export interface AudioClip {
   id: string;
@@ -110,7 +116,150 @@ export function writeSamplesAt(path: string, pieces: readonly [offset: number, s
   }
 }
 
-export async function writeAudioParquet(path: string, clips: AudioClip[], rowGroupSize = AUDIO_ROW_GROUP): Promise<void> {
+/**
+ * audio.parquet written front to back with ZSTD: add() each clip's page (encoded by
+ * encodeListRowPage, normally in the worker that resampled the clip) in clip order;
+ * every full row group is written at once. Under a temporary name until close(), like
+ * AudioParquetLayout. `onWrite` sees every byte written, in order (to hash the file).
+ */
+export class AudioParquetAppender {
+  readonly tmpPath: string;
+  private readonly writer: ParquetRowsWriter;
+  private readonly rowGroupSize: number;
+  private rows: { clip: PlannedClip; page: EncodedPage }[] = [];
+  private done = false;
+
+  constructor(readonly path: string, opts: { onWrite?: (bytes: Uint8Array) => void; rowGroupSize?: number } = {}) {
+    this.tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    this.rowGroupSize = opts.rowGroupSize ?? AUDIO_ROW_GROUP;
+    this.writer = new ParquetRowsWriter(this.tmpPath, AUDIO_COLUMNS, { compression: 'zstd', onWrite: opts.onWrite });
+  }
+
+  /** The next clip, with its samples as an encoded ZSTD page (`clip.length` values). */
+  add(clip: PlannedClip, page: EncodedPage): void {
+    if (this.done) throw new Error(`${this.path}: already closed`);
+    if (page.numValues !== Math.max(1, clip.length)) throw new Error(`clip ${clip.id}: a page of ${page.numValues} values for ${clip.length} samples`);
+    this.rows.push({ clip, page });
+    if (this.rows.length >= this.rowGroupSize) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.rows.length) return;
+    const c = this.rows.map((r) => r.clip);
+    this.writer.writeRowGroup({
+      id: c.map((x) => x.id),
+      sample_rate: Int32Array.from(c, (x) => x.sampleRate),
+      n_samples: Int32Array.from(c, (x) => x.length),
+      samples: new EncodedRows(this.rows.map((r) => r.page)),
+    });
+    this.rows = [];
+  }
+
+  /** Last row group, footer, rename into place. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.flush();
+      this.writer.close();
+      renameSync(this.tmpPath, this.path);
+    } catch (err) {
+      this.writer.abort();
+      void rm(this.tmpPath, { force: true });
+      throw err;
+    }
+  }
+
+  /** Give up: close and delete the temporary file. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.writer.abort();
+    await rm(this.tmpPath, { force: true });
+  }
+}
+
+/** Where a worker puts a resampled clip (ResampleArg.out in tasks.ts). */
+export type ClipTarget =
+  /** Into its reserved place: the file, the byte offset (null: empty clip) and the expected length. */
+  | { path: string; offset: number | null; length: number }
+  /** Back to the main thread as its ZSTD page (encodeListRowPage), for a clip of `length` samples. */
+  | { page: 'zstd'; length: number };
+
+/**
+ * audio.parquet as the resample stage writes it, either way, hashed while it is written
+ * (the stage reports the sha256, so the engine does not read the file again):
+ * uncompressed — AudioParquetLayout, the workers write the samples in place, and the
+ * file's prefix is read back and hashed as clips are delivered in order (PrefixHasher);
+ * ZSTD — AudioParquetAppender, the workers return compressed pages, and the bytes are
+ * hashed as this thread writes them.
+ */
+export class ResampledAudioOutput {
+  private readonly layout?: AudioParquetLayout;
+  private readonly hasher?: PrefixHasher;
+  private readonly appender?: AudioParquetAppender;
+  private readonly sha = createHash('sha256');
+  /** Main-thread milliseconds spent writing (layout, appending pages, footer). */
+  writeMs = 0;
+
+  constructor(path: string, private readonly clips: readonly PlannedClip[], readonly compression: Compression) {
+    const t0 = performance.now();
+    if (compression === 'zstd') {
+      this.appender = new AudioParquetAppender(path, { onWrite: (b) => this.sha.update(b) });
+    } else {
+      this.layout = new AudioParquetLayout(path, clips);
+      this.hasher = new PrefixHasher(this.layout.tmpPath);
+    }
+    this.writeMs += performance.now() - t0;
+  }
+
+  /** Where clip i's samples go. */
+  target(i: number): ClipTarget {
+    const length = this.clips[i].length;
+    return this.layout ? { path: this.layout.tmpPath, offset: this.layout.offsets[i], length } : { page: 'zstd', length };
+  }
+
+  /** Clip i is done (delivered in clip order), with its page when ZSTD. */
+  accept(i: number, page?: EncodedPage): void {
+    if (this.appender) {
+      if (!page) throw new Error(`clip ${this.clips[i].id}: no ZSTD page came back from the worker`);
+      const t0 = performance.now();
+      this.appender.add(this.clips[i], page);
+      this.writeMs += performance.now() - t0;
+    } else {
+      const at = this.layout!.offsets[i];
+      // every byte up to the end of this clip's samples is final now (the layout wrote the rest)
+      if (at !== null) this.hasher!.advance(at + 4 * this.clips[i].length);
+    }
+  }
+
+  /** Footer, rename into place; the file's sha256. */
+  async finish(): Promise<string> {
+    const t0 = performance.now();
+    (this.appender ?? this.layout!).close();
+    this.writeMs += performance.now() - t0;
+    return this.hasher ? (await this.hasher.finish()).sha256 : this.sha.digest('hex');
+  }
+
+  async abort(): Promise<void> {
+    await this.hasher?.abort();
+    await (this.appender ?? this.layout!).abort();
+  }
+}
+
+/** Write clips as audio.parquet (tests, tools; the resample stage streams them). */
+export async function writeAudioParquet(path: string, clips: AudioClip[], rowGroupSize = AUDIO_ROW_GROUP, compression: Compression = 'none'): Promise<void> {
+  if (compression === 'zstd') {
+    const w = new AudioParquetAppender(path, { rowGroupSize });
+    try {
+      for (const c of clips) w.add({ id: c.id, sampleRate: c.sampleRate, length: c.samples.length }, encodeListRowPage(c.samples));
+      w.close();
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    return;
+  }
   const layout = new AudioParquetLayout(path, clips.map((c) => ({ id: c.id, sampleRate: c.sampleRate, length: c.samples.length })), rowGroupSize);
   try {
     writeSamplesAt(layout.tmpPath, clips.flatMap((c, i) => (layout.offsets[i] === null ? [] : [[layout.offsets[i]!, c.samples] as [number, Float32Array]])));

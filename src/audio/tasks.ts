@@ -8,7 +8,9 @@ import { readSourceTransient, type SourceRef } from '../dataset/sources.ts';
 import { decodeAudio } from './decode.ts';
 import { AudioDecodeError } from './errors.ts';
 import { resamplePcm16Transient, resampleTransient } from './resample.ts';
-import { writeSamplesAt } from './audio-parquet.ts';
+import { writeSamplesAt, type ClipTarget } from './audio-parquet.ts';
+import { encodeListRowPage, type EncodedPage } from '../io/parquet-rows.ts';
+import { withTransfer } from '../pipeline/task.ts';
 import { SILENCE_PEAK } from './types.ts';
 
 export interface InspectArg {
@@ -70,12 +72,12 @@ export interface ResampleArg {
    * cache key at the start of every run; the decoded rate and frame count are checked too.)
    */
   fileSize: number;
-  /** Where the samples go: audio.parquet's temporary file, the clip's byte offset and expected length. */
-  out: { path: string; offset: number | null; length: number };
+  /** Where the samples go: audio.parquet's temporary file and the clip's byte offset, or back as a ZSTD page; and the expected length. */
+  out: ClipTarget;
 }
 
 export type ResampleResult =
-  | { ok: true; fromRate: number; frames: number; length: number; written: boolean }
+  | { ok: true; fromRate: number; frames: number; length: number; written: boolean; page?: EncodedPage }
   | { ok: false; reason: string };
 
 /**
@@ -87,6 +89,12 @@ export async function resampleClips(args: ResampleArg[]): Promise<ResampleResult
   const out: ResampleResult[] = [];
   for (const a of args) out.push(await resampleClip(a));
   return out;
+}
+
+/** resampleClips with `out: { page: 'zstd' }` (audio.compression: zstd): the pages move to the main thread, not copied. */
+export async function resampleClipsToPages(args: ResampleArg[]) {
+  const out = await resampleClips(args);
+  return withTransfer(out, out.flatMap((r) => (r.ok && r.page ? [r.page.bytes.buffer] : [])));
 }
 
 /**
@@ -107,6 +115,9 @@ export async function resampleClip(arg: ResampleArg): Promise<ResampleResult> {
       ? resamplePcm16Transient(d.pcm16, d.channels as 1 | 2, d.sampleRate, arg.toRate)
       : resampleTransient(d.mono, d.sampleRate, arg.toRate);
     const fits = samples.length === arg.out.length;
+    if ('page' in arg.out) {
+      return { ok: true, fromRate: d.sampleRate, frames: d.frames, length: samples.length, written: fits, page: fits ? encodeListRowPage(samples) : undefined };
+    }
     if (fits && arg.out.offset !== null) writeSamplesAt(arg.out.path, [[arg.out.offset, samples]]);
     return { ok: true, fromRate: d.sampleRate, frames: d.frames, length: samples.length, written: fits };
   } catch (err) {
