@@ -3,6 +3,7 @@
 // gathers), output in sorted-id order. Tasks are runs of CLIPS_PER_TASK located clips,
 // or one row group each when the file has to be decoded by parquet-wasm.
 import pLimit from 'p-limit';
+import type { Compression, EncodedPage } from '../io/parquet-rows.ts';
 import type { WorkerPool } from '../pipeline/types.ts';
 import { planAudioFile } from './audio-input.ts';
 import { checkAgainstSampleRate, featureShape, type FeatureShape } from './extractor.ts';
@@ -19,11 +20,15 @@ export interface FeaturizeResult {
   shape: FeatureShape;
   /** ids.length · shape.size values, clip after clip, in `ids` (sorted) order. */
   logmel: Float32Array;
+  /** With compression 'zstd': each clip's ZSTD page of features.parquet, in `ids` order (made by the workers). */
+  pages?: EncodedPage[];
 }
 
 export interface FeaturizeOptions {
   pool: WorkerPool;
   progress?: (done: number, total: number) => void;
+  /** 'zstd': the workers also compress each log-Mel into its features.parquet page. */
+  compression?: Compression;
 }
 
 export async function featurizeAudioFile(path: string, params: FeatureParams, o: FeaturizeOptions): Promise<FeaturizeResult> {
@@ -36,6 +41,8 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
   const slot = new Int32Array(n);
   order.forEach((o, k) => (slot[o.row] = k));
   const logmel = new Float32Array(n * shape.size);
+  const compression = o.compression ?? 'none';
+  const pages: EncodedPage[] | undefined = compression === 'zstd' ? new Array(n) : undefined;
   let done = 0;
   o.progress?.(0, n);
   // Two tasks per worker in flight: no worker waits for its next task, and memory (a
@@ -51,12 +58,12 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
     const clips = plan.clips;
     for (let start = 0; start < n; start += CLIPS_PER_TASK) {
       const rows = Math.min(CLIPS_PER_TASK, n - start);
-      const task: ClipsTask = { path, clips: clips.slice(start, start + rows), sampleRate: plan.sampleRate, params };
+      const task: ClipsTask = { path, clips: clips.slice(start, start + rows), sampleRate: plan.sampleRate, params, compression };
       tasks.push([start, rows, () => o.pool.run<RowGroupResult>(TASKS, 'logMelClips', task)]);
     }
   } else {
     plan.rowGroups.forEach(({ start, rows }, group) => {
-      const task: RowGroupTask = { path, group, sampleRate: plan.sampleRate, params };
+      const task: RowGroupTask = { path, group, sampleRate: plan.sampleRate, params, compression };
       tasks.push([start, rows, () => o.pool.run<RowGroupResult>(TASKS, 'logMelRowGroup', task)]);
     });
   }
@@ -67,10 +74,15 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
       for (let i = 0; i < rows; i++) {
         if (r.ids[i] !== plan.ids[start + i]) throw new Error(`${path}: row ${start + i} is ${r.ids[i]}, expected ${plan.ids[start + i]}`);
         logmel.set(r.logmel.subarray(i * shape.size, (i + 1) * shape.size), slot[start + i] * shape.size);
+        if (pages) {
+          const page = r.pages?.[i];
+          if (!page) throw new Error(`${path}: the worker returned no ZSTD page for row ${start + i}`);
+          pages[slot[start + i]] = page;
+        }
       }
       done += rows;
       o.progress?.(done, n);
     }).catch(stopOnError)),
   );
-  return { ids: order.map((x) => x.id), sampleRate: plan.sampleRate, shape, logmel };
+  return { ids: order.map((x) => x.id), sampleRate: plan.sampleRate, shape, logmel, pages };
 }

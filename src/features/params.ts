@@ -2,6 +2,7 @@
 // librosa (melspectrogram + power_to_db), so numbers carry over to Python work; the
 // defaults match the reference implementation in ../shared/reference/.
 import { z } from 'zod';
+import { parseCompression, type Compression } from '../io/parquet-rows.ts';
 
 const melSchema = z.strictObject({
   /** HTK mel scale (2595·log10(1 + f/700)) instead of Slaney's linear/log scale. */
@@ -60,4 +61,16 @@ export function parseFeatureParams(raw: unknown, where = 'features'): FeaturePar
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
   throw new Error(`invalid feature params:\n  ${lines.join('\n  ')}`);
+}
+
+/**
+ * The featurize stage's `features` params: the feature params proper (what the log-Mels
+ * are: stored in features.parquet and in each model's meta.json) and
+ * `features.compression` (none | zstd: how features.parquet is stored, not part of the
+ * feature params, so it changes neither those nor the models' expectations).
+ */
+export function parseFeaturizeParams(raw: unknown): { features: FeatureParams; compression: Compression } {
+  const { compression, ...rest } = (raw ?? {}) as Record<string, unknown>;
+  const c = parseCompression(compression, 'features.compression');
+  return { features: parseFeatureParams(rest), compression: c };
 }

@@ -4,19 +4,21 @@
 // The sample rate they were computed at is metadata of the `logmel` field
 // (`sample_rate`), carried by the Arrow schema in the footer (`ARROW:schema`).
 //
-// Written with src/io/parquet-rows.ts, uncompressed, straight from the log-Mel array
+// Written with src/io/parquet-rows.ts, uncompressed by default, straight from the log-Mel array
 // (one writeSync per clip): through Arrow IPC and parquet-wasm the corpus's 69 MB took
 // 0.4–0.6 s of main-thread CPU even uncompressed (ZSTD 1.3–1.6 s for 44 MB), all of it
 // after the workers are done; now ~0.05 s. The ARROW:schema key makes Arrow readers
 // (parquet-wasm in readFeatures, pyarrow) return the FixedSizeList type and the field
-// metadata; DuckDB reads `logmel` as a list.
+// metadata; DuckDB reads `logmel` as a list. With `features.compression: zstd` every
+// column is ZSTD-compressed, `logmel` one page per clip, each page compressed by the
+// featurize worker that computed the clip (README "Features and splits").
 import { randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { arrowSchemaFooterValue, fixedSizeListChunks, readParquetFile, readParquetMetadata } from '../io/parquet.ts';
-import { ParquetRowsWriter } from '../io/parquet-rows.ts';
+import { EncodedRows, ParquetRowsWriter, type Compression, type EncodedPage } from '../io/parquet-rows.ts';
 import { canonicalJson } from '../pipeline/params.ts';
 import type { FeatureParams } from './params.ts';
 
@@ -65,15 +67,28 @@ export function buildFeaturesTable(f: FeatureTableInput, sampleRate: number): Ta
 /** Clips per row group (the Arrow readers' batch size). */
 const ROW_GROUP = 1024;
 
-export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number): Promise<void> {
+export interface WriteFeaturesOptions {
+  /** Default 'none'. */
+  compression?: Compression;
+  /**
+   * With 'zstd': the clips' log-Mel pages already encoded (encodeListRowPage, by the
+   * featurize workers), one per clip in `ids` order; without them they are encoded here.
+   */
+  pages?: readonly EncodedPage[];
+}
+
+export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number, opts: WriteFeaturesOptions = {}): Promise<void> {
   const size = checkInput(f);
+  const compression = opts.compression ?? 'none';
+  const pages = compression === 'zstd' ? opts.pages : undefined;
+  if (pages && pages.length !== f.ids.length) throw new Error(`features table: ${pages.length} encoded pages for ${f.ids.length} clips`);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   const w = new ParquetRowsWriter(tmp, [
     { name: 'id', kind: 'utf8' },
     { name: 'n_mels', kind: 'int32' },
     { name: 'n_frames', kind: 'int32' },
     { name: 'logmel', kind: 'float32-list' },
-  ]);
+  ], { compression });
   try {
     for (let start = 0; start < f.ids.length; start += ROW_GROUP) {
       const rows = Math.min(ROW_GROUP, f.ids.length - start);
@@ -81,7 +96,9 @@ export async function writeFeaturesFile(path: string, f: FeatureTableInput, para
         id: f.ids.slice(start, start + rows),
         n_mels: new Int32Array(rows).fill(f.nMels),
         n_frames: new Int32Array(rows).fill(f.nFrames),
-        logmel: Array.from({ length: rows }, (_, r) => f.logmel.subarray((start + r) * size, (start + r + 1) * size)),
+        logmel: pages
+          ? new EncodedRows(pages.slice(start, start + rows))
+          : Array.from({ length: rows }, (_, r) => f.logmel.subarray((start + r) * size, (start + r + 1) * size)),
       });
     }
     w.close([

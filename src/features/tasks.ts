@@ -2,9 +2,10 @@
 // clips: located ones (fast path: the worker reads just their samples by byte offset,
 // see audio-input.ts) or one row group read with parquet-wasm (fallback). Every clip's
 // log-Mel is computed with the worker's cached extractor and the results move back in
-// one buffer.
+// one buffer; with `compression: 'zstd'` each log-Mel also goes back as its ZSTD page of
+// features.parquet, compressed here rather than on the main thread.
 import { closeSync, openSync } from 'node:fs';
-import { readFloatList } from '../io/parquet-rows.ts';
+import { encodeListRowPage, readFloatList, type Compression, type EncodedPage } from '../io/parquet-rows.ts';
 import { withTransfer } from '../pipeline/task.ts';
 import { readAudioRowGroup, readClips, type ClipLocation } from './audio-input.ts';
 import { logMelExtractor, type LogMelExtractor } from './extractor.ts';
@@ -15,6 +16,8 @@ export interface ClipsTask {
   clips: ClipLocation[];
   sampleRate: number;
   params: FeatureParams;
+  /** 'zstd': also return each log-Mel as its features.parquet page. */
+  compression?: Compression;
 }
 
 export interface RowGroupTask {
@@ -23,12 +26,22 @@ export interface RowGroupTask {
   /** The rate every clip must have (checked on the whole file by the planner). */
   sampleRate: number;
   params: FeatureParams;
+  compression?: Compression;
 }
 
 export interface RowGroupResult {
   ids: string[];
   /** ids.length · n_mels · n_frames values, in row order. */
   logmel: Float32Array;
+  /** With compression 'zstd': each clip's log-Mel as a ZSTD page (encodeListRowPage), in row order. */
+  pages?: EncodedPage[];
+}
+
+/** The task's result, its buffers moved (not copied) to the main thread. */
+function result(ids: string[], logmel: Float32Array<ArrayBuffer>, compression: Compression | undefined, size: number) {
+  if (compression !== 'zstd') return withTransfer<RowGroupResult>({ ids, logmel }, [logmel.buffer]);
+  const pages = ids.map((_, i) => encodeListRowPage(logmel.subarray(i * size, (i + 1) * size)));
+  return withTransfer<RowGroupResult>({ ids, logmel, pages }, [logmel.buffer, ...pages.map((p) => p.bytes.buffer)]);
 }
 
 // The audio of a task is read into this thread's reusable buffer: a fresh ~5 MB array
@@ -60,7 +73,7 @@ export function logMelClips(task: ClipsTask) {
       throw new Error(`clip ${task.clips[i].id}: its log-Mel is not finite`);
     }
   }
-  return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
+  return result(task.clips.map((c) => c.id), out, task.compression, size);
 }
 
 /**
@@ -85,7 +98,7 @@ function logMelClipsInPlace(task: ClipsTask, ex: LogMelExtractor, input: Float32
   } finally {
     closeSync(fd);
   }
-  return withTransfer<RowGroupResult>({ ids: task.clips.map((c) => c.id), logmel: out }, [out.buffer]);
+  return result(task.clips.map((c) => c.id), out, task.compression, size);
 }
 
 function openFile(path: string): number {
@@ -109,7 +122,7 @@ export async function logMelRowGroup(task: RowGroupTask) {
     checkFinite(id, clip);
     ex.compute(clip, out.subarray(i * size, (i + 1) * size));
   }
-  return withTransfer<RowGroupResult>({ ids: rows.ids, logmel: out }, [out.buffer]);
+  return result(rows.ids, out, task.compression, size);
 }
 
 function allFinite(x: Float32Array): boolean {

@@ -1,6 +1,7 @@
 // The featurize stage end to end: audio.parquet in, features.parquet out, on the real
 // worker pool; and the reader train/evaluate use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,9 @@ import stage from '../../stages/featurize.ts';
 import { readParquetFile, writeParquetFile } from '../../src/io/parquet.ts';
 import { createTestContext, destroySharedPool } from '../../src/pipeline/testing.ts';
 import { logMel } from '../../src/features/logmel.ts';
-import { DEFAULT_FEATURE_PARAMS, parseFeatureParams } from '../../src/features/params.ts';
-import { readFeatures } from '../../src/features/store.ts';
+import { DEFAULT_FEATURE_PARAMS, parseFeatureParams, parseFeaturizeParams } from '../../src/features/params.ts';
+import { readFeatures, writeFeaturesFile } from '../../src/features/store.ts';
+import { locateFloatLists, parquetFooter, readFlatColumn, readFloatList } from '../../src/io/parquet-rows.ts';
 import { audioTable } from './audio-table.ts';
 import { writeAudioParquet } from '../../src/audio/audio-parquet.ts';
 import { planAudioFile, readClips } from '../../src/features/audio-input.ts';
@@ -32,10 +34,15 @@ function clips() {
 }
 
 // audio.parquet as the resample stage writes it (uncompressed pages: clips read by byte
-// offset), or as any Parquet writer might (parquet-wasm, ZSTD: decoded by parquet-wasm).
+// offset; or ZSTD v2 pages, one per clip: located the same way, decompressed by the
+// worker), or as any Parquet writer might (parquet-wasm, ZSTD v1 pages: decoded by
+// parquet-wasm).
 const FORMATS = {
   'resample stage writer': async (path: string, list: { id: string; samples: Float32Array }[], sampleRate: number) => {
     await writeAudioParquet(path, list.map((c) => ({ ...c, sampleRate })), 3);
+  },
+  'resample stage writer, ZSTD (audio.compression: zstd)': async (path: string, list: { id: string; samples: Float32Array }[], sampleRate: number) => {
+    await writeAudioParquet(path, list.map((c) => ({ ...c, sampleRate })), 3, 'zstd');
   },
   'parquet-wasm ZSTD': async (path: string, list: { id: string; samples: Float32Array }[], sampleRate: number) => {
     await writeParquetFile(path, audioTable(list, sampleRate), { rowGroupSize: 3 });
@@ -163,5 +170,57 @@ describe.each(Object.keys(FORMATS) as (keyof typeof FORMATS)[])('featurize stage
 
   it('bad params fail before any work, naming the key', async () => {
     await expect(runFeaturize({ n_fft: 1000 }, await resampleDir(clips()))).rejects.toThrow(/features\.n_fft: must be a power of two/);
+  });
+});
+
+describe('featurize stage, features.compression: zstd', () => {
+  it('the workers compress each log-Mel: readFeatures gives the same values as uncompressed, ZSTD column chunks, deterministic whatever the batching', async () => {
+    format = 'resample stage writer';
+    const input = await resampleDir(clips());
+    const plain = await runFeaturize({}, input);
+    const z = await runFeaturize({ compression: 'zstd' }, input);
+    const [a, b] = [await readFeatures(plain.path), await readFeatures(z.path)];
+    expect(b.ids).toEqual(a.ids);
+    for (const id of a.ids) expect(b.get(id)).toEqual(a.get(id));
+    // the feature params in the footer do not include how the file is stored
+    expect(b.params).toEqual(DEFAULT_FEATURE_PARAMS);
+    expect(b.sampleRate).toBe(16000);
+    const fd = openSync(z.path, 'r');
+    try {
+      const f = parquetFooter(fd);
+      for (const rg of f.rowGroups) for (const c of rg.columns.values()) expect(c.codec).toBe('ZSTD');
+      // the direct reader too: one page per clip, read back exactly
+      const rows = locateFloatLists(fd, f.rowGroups[0].columns.get('logmel.list.item')!, f.leaves.get('logmel.list.item')!);
+      const ids = readFlatColumn(fd, f.rowGroups[0].columns.get('id')!, f.leaves.get('id')!) as string[];
+      rows.forEach((r, k) => {
+        const out = new Float32Array(r.length);
+        readFloatList(fd, r, out);
+        expect(out).toEqual(a.get(ids[k]));
+      });
+    } finally {
+      closeSync(fd);
+    }
+    expect(z.ctx.logs.join('\n')).toMatch(/read \+ log-Mel \+ ZSTD .* write .* \(ZSTD\)/);
+    // pages from the workers = the pages writeFeaturesFile makes itself; other batching, same bytes
+    const other = await runFeaturize({ compression: 'zstd' }, await resampleDir([...clips()].reverse()));
+    expect(await readFile(other.path)).toEqual(await readFile(z.path));
+    const self = join(await mkdtemp(join(tmpdir(), 'ser-f-')), 'features.parquet');
+    await writeFeaturesFile(self, { ids: a.ids, nMels: a.nMels, nFrames: a.nFrames, logmel: Float32Array.from(a.ids.flatMap((id) => [...a.get(id)])) }, DEFAULT_FEATURE_PARAMS, 16000, { compression: 'zstd' });
+    expect(await readFile(self)).toEqual(await readFile(z.path));
+    // and from audio read by parquet-wasm (the row-group tasks), from ZSTD audio (decompressed by the workers)
+    for (const f of ['parquet-wasm ZSTD', 'resample stage writer, ZSTD (audio.compression: zstd)'] as const) {
+      format = f;
+      const via = await runFeaturize({ compression: 'zstd' }, await resampleDir(clips()));
+      expect(await readFile(via.path)).toEqual(await readFile(z.path));
+    }
+  });
+
+  it('checks features.compression, naming the key; the feature params stay strict', async () => {
+    format = 'resample stage writer';
+    const input = await resampleDir(clips());
+    await expect(runFeaturize({ compression: 'lz4' }, input)).rejects.toThrow(/param features\.compression must be one of none \| zstd, got "lz4"/);
+    expect(() => parseFeatureParams({ compression: 'zstd' })).toThrow(/compression/); // not a feature param
+    expect(parseFeaturizeParams({ n_mels: 40, compression: 'zstd' })).toEqual({ features: parseFeatureParams({ n_mels: 40 }), compression: 'zstd' });
+    expect(parseFeaturizeParams({}).compression).toBe('none');
   });
 });

@@ -51,6 +51,9 @@ beforeAll(async () => {
   logmel = new Float32Array(IDS.length * shape.size);
   clips.forEach((c, i) => logmel.set(logMel(c.samples, DEFAULT_FEATURE_PARAMS), i * shape.size));
   await writeFeaturesFile(join(dir, 'features.parquet'), { ids: IDS, nMels: shape.nMels, nFrames: shape.nFrames, logmel }, DEFAULT_FEATURE_PARAMS, 16000);
+  // the same with audio.compression / features.compression: zstd (and an empty clip)
+  await writeAudioParquet(join(dir, 'audio-zstd.parquet'), [...clips, { id: 'empty', sampleRate: 16000, samples: new Float32Array(0) }], 4, 'zstd');
+  await writeFeaturesFile(join(dir, 'features-zstd.parquet'), { ids: IDS, nMels: shape.nMels, nFrames: shape.nFrames, logmel }, DEFAULT_FEATURE_PARAMS, 16000, { compression: 'zstd' });
   const split = makeSplit(
     IDS.map((id) => ({ id, actor: Number(id.slice(-2)), gender: Number(id.slice(-2)) % 2 ? 'male' : 'female', emotion: 'x' })),
     parseSplitParams({ protocol: 'actors', folds: [0], actors: { train: [1, 2, 3, 4], val: [5], test: [6] } }),
@@ -96,6 +99,27 @@ describe('DuckDB reads the pipeline Parquet files', () => {
     expect(mx).toBe(Math.max(...logmel));
     const kv = await query(`select decode(key) as key, decode(value) as value from parquet_kv_metadata(${file('features.parquet')}) where decode(key) = 'features'`);
     expect(JSON.parse(kv[0].value as string)).toEqual(DEFAULT_FEATURE_PARAMS);
+  });
+
+  it('ZSTD audio.parquet and features.parquet (data pages v2, one page per clip): same counts and values', async () => {
+    const meta = await query(`select distinct compression from parquet_metadata(${file('audio-zstd.parquet')}) union all select distinct compression from parquet_metadata(${file('features-zstd.parquet')})`);
+    expect(meta.map((r) => r.compression)).toEqual(['ZSTD', 'ZSTD']);
+    const rows = await query(`select id, sample_rate, n_samples, len(samples)::int as len, samples[1000] as s1000, samples[len(samples)] as last from ${file('audio-zstd.parquet')} order by id`);
+    expect(rows.length).toBe(IDS.length + 1);
+    const byId = new Map(clips.map((c) => [c.id, c]));
+    for (const r of rows) {
+      const c = byId.get(r.id as string);
+      if (!c) expect(r).toEqual({ id: 'empty', sample_rate: 16000, n_samples: 0, len: 0, s1000: null, last: null });
+      else expect(r).toEqual({ id: c.id, sample_rate: 16000, n_samples: c.samples.length, len: c.samples.length, s1000: c.samples[999], last: c.samples[c.samples.length - 1] });
+    }
+    const [{ total }] = await query(`select sum(len(samples))::int as total from ${file('audio-zstd.parquet')}`);
+    expect(total).toBe(clips.reduce((a, c) => a + c.samples.length, 0));
+    const size = 64 * 188;
+    const f = await query(`select id, n_mels, n_frames, len(logmel)::int as len, logmel[1] as first, logmel[${size}] as last from ${file('features-zstd.parquet')}`);
+    expect(f.map((r) => r.id)).toEqual(IDS);
+    f.forEach((r, i) => expect(r).toEqual({ id: IDS[i], n_mels: 64, n_frames: 188, len: size, first: logmel[i * size], last: logmel[(i + 1) * size - 1] }));
+    const [{ same }] = await query(`select bool_and(a.logmel = b.logmel) as same from ${file('features-zstd.parquet')} a join ${file('features.parquet')} b using (id)`);
+    expect(same).toBe(true);
   });
 
   it('split.parquet joins with the manifest', async () => {
