@@ -92,6 +92,13 @@ AUDIO ?=
 bench-featurize: $(DEPS_STAMP)
 	npx tsx bench/featurize.ts $(AUDIO)
 
+# make bench-zstd [AUDIO=<audio.parquet>]: CPU cost of audio/features.compression: zstd
+# on real artifacts (one thread: compress, decompress, read the first 3 s; README
+# "resample"); last line key=value (audio_compress_cpu_s, audio_decompress_cpu_s, …).
+.PHONY: bench-zstd
+bench-zstd: $(DEPS_STAMP)
+	npx tsx bench/zstd.ts $(AUDIO)
+
 # ---- bench-backend (training backend helper adds its target below) -----------------
 
 # make bench-backend [BACKEND_ARGS="--clips 1152 --cpu-steps 1 --profile"]: seconds per
