@@ -7,7 +7,7 @@
 // src/audio/audio-parquet.ts). Labels stay in ingest's manifest.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ResampledAudioOutput } from '../src/audio/audio-parquet.ts';
+import { ResampledAudioOutput } from '../src/audio/resampled-output.ts';
 import { parseAudioParams } from '../src/audio/params.ts';
 import { resampledLength } from '../src/audio/resample.ts';
 import { poolForEach } from '../src/audio/pool-map.ts';

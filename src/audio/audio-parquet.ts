@@ -14,12 +14,11 @@
 // AudioParquetAppender appends instead: each worker compresses its clip into a page
 // (encodeListRowPage) and the main thread appends the pages in clip order, a row group
 // of 64 clips at a time (at most one row group of compressed pages held).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { PrefixHasher } from '../pipeline/hash.ts';
 import { EncodedRows, encodeListRowPage, FloatListHoles, ParquetRowsWriter, type ColumnSpec, type Compression, type EncodedPage } from '../io/parquet-rows.ts';
 
 export interface AudioClip {
@@ -185,67 +184,6 @@ export type ClipTarget =
   | { path: string; offset: number | null; length: number }
   /** Back to the main thread as its ZSTD page (encodeListRowPage), for a clip of `length` samples. */
   | { page: 'zstd'; length: number };
-
-/**
- * audio.parquet as the resample stage writes it, either way, hashed while it is written
- * (the stage reports the sha256, so the engine does not read the file again):
- * uncompressed — AudioParquetLayout, the workers write the samples in place, and the
- * file's prefix is read back and hashed as clips are delivered in order (PrefixHasher);
- * ZSTD — AudioParquetAppender, the workers return compressed pages, and the bytes are
- * hashed as this thread writes them.
- */
-export class ResampledAudioOutput {
-  private readonly layout?: AudioParquetLayout;
-  private readonly hasher?: PrefixHasher;
-  private readonly appender?: AudioParquetAppender;
-  private readonly sha = createHash('sha256');
-  /** Main-thread milliseconds spent writing (layout, appending pages, footer). */
-  writeMs = 0;
-
-  constructor(path: string, private readonly clips: readonly PlannedClip[], readonly compression: Compression) {
-    const t0 = performance.now();
-    if (compression === 'zstd') {
-      this.appender = new AudioParquetAppender(path, { onWrite: (b) => this.sha.update(b) });
-    } else {
-      this.layout = new AudioParquetLayout(path, clips);
-      this.hasher = new PrefixHasher(this.layout.tmpPath);
-    }
-    this.writeMs += performance.now() - t0;
-  }
-
-  /** Where clip i's samples go. */
-  target(i: number): ClipTarget {
-    const length = this.clips[i].length;
-    return this.layout ? { path: this.layout.tmpPath, offset: this.layout.offsets[i], length } : { page: 'zstd', length };
-  }
-
-  /** Clip i is done (delivered in clip order), with its page when ZSTD. */
-  accept(i: number, page?: EncodedPage): void {
-    if (this.appender) {
-      if (!page) throw new Error(`clip ${this.clips[i].id}: no ZSTD page came back from the worker`);
-      const t0 = performance.now();
-      this.appender.add(this.clips[i], page);
-      this.writeMs += performance.now() - t0;
-    } else {
-      const at = this.layout!.offsets[i];
-      // every byte up to the end of this clip's samples is final now (the layout wrote the rest)
-      if (at !== null) this.hasher!.advance(at + 4 * this.clips[i].length);
-    }
-  }
-
-  /** Footer, rename into place; the file's sha256. */
-  async finish(): Promise<string> {
-    const t0 = performance.now();
-    (this.appender ?? this.layout!).close();
-    this.writeMs += performance.now() - t0;
-    return this.hasher ? (await this.hasher.finish()).sha256 : this.sha.digest('hex');
-  }
-
-  async abort(): Promise<void> {
-    await this.hasher?.abort();
-    await (this.appender ?? this.layout!).abort();
-  }
-}
 
 /** Write clips as audio.parquet (tests, tools; the resample stage streams them). */
 export async function writeAudioParquet(path: string, clips: AudioClip[], rowGroupSize = AUDIO_ROW_GROUP, compression: Compression = 'none'): Promise<void> {
