@@ -5,7 +5,7 @@
 import pLimit from 'p-limit';
 import type { Compression, EncodedPage } from '../io/parquet-rows.ts';
 import type { WorkerPool } from '../pipeline/types.ts';
-import { planAudioFile } from './audio-input.ts';
+import { planAudioFile, type AudioFilePlan } from './audio-input.ts';
 import { checkAgainstSampleRate, featureShape, type FeatureShape } from './extractor.ts';
 import type { FeatureParams } from './params.ts';
 import type { ClipsTask, RowGroupResult, RowGroupTask } from './tasks.ts';
@@ -29,21 +29,47 @@ export interface FeaturizeOptions {
   progress?: (done: number, total: number) => void;
   /** 'zstd': the workers also compress each log-Mel into its features.parquet page. */
   compression?: Compression;
+  /** From planFeatures, when the caller needed it first. */
+  plan?: FeaturesPlan;
+  /**
+   * Called as soon as clips [start, start + count) of the output order are all done, in
+   * order, each clip once, with the (partly filled) output arrays: the stage writes the
+   * file while the workers are still computing (FeaturesWriter).
+   */
+  onRows?: (start: number, count: number, logmel: Float32Array, pages: readonly (EncodedPage | undefined)[] | undefined) => void;
+}
+
+/** What featurizing an audio.parquet gives, known before any log-Mel is computed. */
+export interface FeaturesPlan {
+  audio: AudioFilePlan;
+  /** Clip ids in output order (sorted). */
+  ids: string[];
+  /** Output position of each row of the audio file. */
+  slot: Int32Array;
+  shape: FeatureShape;
+  sampleRate: number;
+}
+
+export async function planFeatures(path: string, params: FeatureParams): Promise<FeaturesPlan> {
+  const audio = await planAudioFile(path);
+  checkAgainstSampleRate(params, audio.sampleRate);
+  // output position of each file row: sorted by id, whatever order upstream wrote
+  const order = audio.ids.map((id, row) => ({ id, row })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const slot = new Int32Array(order.length);
+  order.forEach((o, k) => (slot[o.row] = k));
+  return { audio, ids: order.map((x) => x.id), slot, shape: featureShape(params, audio.sampleRate), sampleRate: audio.sampleRate };
 }
 
 export async function featurizeAudioFile(path: string, params: FeatureParams, o: FeaturizeOptions): Promise<FeaturizeResult> {
-  const plan = await planAudioFile(path);
-  checkAgainstSampleRate(params, plan.sampleRate);
-  const shape = featureShape(params, plan.sampleRate);
+  const fp = o.plan ?? (await planFeatures(path, params));
+  const { audio: plan, slot, shape } = fp;
   const n = plan.ids.length;
-  // output position of each file row: sorted by id, whatever order upstream wrote
-  const order = plan.ids.map((id, row) => ({ id, row })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const slot = new Int32Array(n);
-  order.forEach((o, k) => (slot[o.row] = k));
   const logmel = new Float32Array(n * shape.size);
   const compression = o.compression ?? 'none';
   const pages: EncodedPage[] | undefined = compression === 'zstd' ? new Array(n) : undefined;
   let done = 0;
+  const ready = new Uint8Array(n);
+  let prefix = 0; // clips [0, prefix) of the output order are done and handed to onRows
   o.progress?.(0, n);
   // Two tasks per worker in flight: no worker waits for its next task, and memory (a
   // task's audio) stays bounded.
@@ -79,10 +105,16 @@ export async function featurizeAudioFile(path: string, params: FeatureParams, o:
           if (!page) throw new Error(`${path}: the worker returned no ZSTD page for row ${start + i}`);
           pages[slot[start + i]] = page;
         }
+        ready[slot[start + i]] = 1;
+      }
+      if (o.onRows) {
+        const from = prefix;
+        while (prefix < n && ready[prefix]) prefix++;
+        if (prefix > from) o.onRows(from, prefix - from, logmel, pages);
       }
       done += rows;
       o.progress?.(done, n);
     }).catch(stopOnError)),
   );
-  return { ids: order.map((x) => x.id), sampleRate: plan.sampleRate, shape, logmel, pages };
+  return { ids: fp.ids, sampleRate: plan.sampleRate, shape, logmel, pages };
 }

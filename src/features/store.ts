@@ -77,38 +77,92 @@ export interface WriteFeaturesOptions {
   pages?: readonly EncodedPage[];
 }
 
-export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number, opts: WriteFeaturesOptions = {}): Promise<void> {
-  const size = checkInput(f);
-  const compression = opts.compression ?? 'none';
-  const pages = compression === 'zstd' ? opts.pages : undefined;
-  if (pages && pages.length !== f.ids.length) throw new Error(`features table: ${pages.length} encoded pages for ${f.ids.length} clips`);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const w = new ParquetRowsWriter(tmp, [
-    { name: 'id', kind: 'utf8' },
-    { name: 'n_mels', kind: 'int32' },
-    { name: 'n_frames', kind: 'int32' },
-    { name: 'logmel', kind: 'float32-list' },
-  ], { compression });
-  try {
-    for (let start = 0; start < f.ids.length; start += ROW_GROUP) {
-      const rows = Math.min(ROW_GROUP, f.ids.length - start);
-      w.writeRowGroup({
-        id: f.ids.slice(start, start + rows),
-        n_mels: new Int32Array(rows).fill(f.nMels),
-        n_frames: new Int32Array(rows).fill(f.nFrames),
-        logmel: pages
-          ? new EncodedRows(pages.slice(start, start + rows))
-          : Array.from({ length: rows }, (_, r) => f.logmel.subarray((start + r) * size, (start + r + 1) * size)),
-      });
+/**
+ * features.parquet written as its clips become available: rows(start, count) with the
+ * clips [start, start + count) of the final order, in order; every full row group is
+ * written at once, so the featurize stage writes (and hashes, with `onWrite`) most of
+ * the file while the workers are still computing the rest. Under a temporary name until
+ * close(); abort() removes it.
+ */
+export class FeaturesWriter {
+  private readonly tmp: string;
+  private readonly w: ParquetRowsWriter;
+  private readonly size: number;
+  private readonly compression: Compression;
+  private next = 0; // first clip not yet handed to rows()
+  private written = 0; // first clip not yet written
+
+  constructor(
+    readonly path: string,
+    private readonly f: { ids: readonly string[]; nMels: number; nFrames: number },
+    private readonly params: FeatureParams,
+    private readonly sampleRate: number,
+    opts: WriteFeaturesOptions & { onWrite?: (bytes: Uint8Array) => void } = {},
+  ) {
+    this.size = f.nMels * f.nFrames;
+    this.compression = opts.compression ?? 'none';
+    this.tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    this.w = new ParquetRowsWriter(this.tmp, [
+      { name: 'id', kind: 'utf8' },
+      { name: 'n_mels', kind: 'int32' },
+      { name: 'n_frames', kind: 'int32' },
+      { name: 'logmel', kind: 'float32-list' },
+    ], { compression: this.compression, onWrite: opts.onWrite });
+  }
+
+  /**
+   * Clips [start, start + count) are ready: their values at their place in `logmel`
+   * (all clips, clip after clip) and, with ZSTD, their encoded pages (encodeListRowPage,
+   * made by the workers) at their place in `pages` (without them they are encoded here).
+   */
+  rows(start: number, count: number, logmel: Float32Array, pages?: readonly (EncodedPage | undefined)[]): void {
+    if (start !== this.next) throw new Error(`${this.path}: clips ${start}.. handed before clips ${this.next}..`);
+    if (logmel.length !== this.f.ids.length * this.size) {
+      throw new Error(`features table: ${logmel.length} values for ${this.f.ids.length} clips of ${this.f.nMels}×${this.f.nFrames} (expected ${this.f.ids.length * this.size})`);
     }
-    w.close([
-      ['ARROW:schema', arrowSchemaFooterValue(featuresSchema(size, sampleRate))],
-      ['features', canonicalJson(params)],
+    this.next += count;
+    const n = this.f.ids.length;
+    while (this.next - this.written >= ROW_GROUP || (this.next === n && this.written < n)) {
+      const first = this.written;
+      const rows = Math.min(ROW_GROUP, n - first);
+      const zstdPages = this.compression === 'zstd' ? pages?.slice(first, first + rows) : undefined;
+      if (zstdPages && zstdPages.some((p) => !p)) throw new Error(`features table: no encoded page for a clip of rows ${first}..${first + rows - 1}`);
+      this.w.writeRowGroup({
+        id: this.f.ids.slice(first, first + rows),
+        n_mels: new Int32Array(rows).fill(this.f.nMels),
+        n_frames: new Int32Array(rows).fill(this.f.nFrames),
+        logmel: zstdPages
+          ? new EncodedRows(zstdPages as EncodedPage[])
+          : Array.from({ length: rows }, (_, r) => logmel.subarray((first + r) * this.size, (first + r + 1) * this.size)),
+      });
+      this.written += rows;
+    }
+  }
+
+  close(): void {
+    if (this.written !== this.f.ids.length) throw new Error(`${this.path}: ${this.written} of ${this.f.ids.length} clips written`);
+    this.w.close([
+      ['ARROW:schema', arrowSchemaFooterValue(featuresSchema(this.size, this.sampleRate))],
+      ['features', canonicalJson(this.params)],
     ]);
-    renameSync(tmp, path);
+    renameSync(this.tmp, this.path);
+  }
+
+  async abort(): Promise<void> {
+    this.w.abort();
+    await rm(this.tmp, { force: true });
+  }
+}
+
+export async function writeFeaturesFile(path: string, f: FeatureTableInput, params: FeatureParams, sampleRate: number, opts: WriteFeaturesOptions = {}): Promise<void> {
+  checkInput(f);
+  if (opts.compression === 'zstd' && opts.pages && opts.pages.length !== f.ids.length) throw new Error(`features table: ${opts.pages.length} encoded pages for ${f.ids.length} clips`);
+  const w = new FeaturesWriter(path, f, params, sampleRate, opts);
+  try {
+    w.rows(0, f.ids.length, f.logmel, opts.pages);
+    w.close();
   } catch (err) {
-    w.abort();
-    await rm(tmp, { force: true });
+    await w.abort();
     throw err;
   }
 }

@@ -10,7 +10,10 @@ import { readParquetFile, writeParquetFile } from '../../src/io/parquet.ts';
 import { createTestContext, destroySharedPool } from '../../src/pipeline/testing.ts';
 import { logMel } from '../../src/features/logmel.ts';
 import { DEFAULT_FEATURE_PARAMS, parseFeatureParams, parseFeaturizeParams } from '../../src/features/params.ts';
-import { readFeatures, writeFeaturesFile } from '../../src/features/store.ts';
+import { FeaturesWriter, readFeatures, writeFeaturesFile } from '../../src/features/store.ts';
+import { featurizeAudioFile } from '../../src/features/featurize.ts';
+import { sharedPool } from '../../src/pipeline/pool.ts';
+import { createHash } from 'node:crypto';
 import { locateFloatLists, parquetFooter, readFlatColumn, readFloatList } from '../../src/io/parquet-rows.ts';
 import { audioTable } from './audio-table.ts';
 import { writeAudioParquet } from '../../src/audio/audio-parquet.ts';
@@ -170,6 +173,65 @@ describe.each(Object.keys(FORMATS) as (keyof typeof FORMATS)[])('featurize stage
 
   it('bad params fail before any work, naming the key', async () => {
     await expect(runFeaturize({ n_fft: 1000 }, await resampleDir(clips()))).rejects.toThrow(/features\.n_fft: must be a power of two/);
+  });
+});
+
+describe('featurize stage, features.parquet written as the clips come in', () => {
+  it('onRows hands every clip once, in output (id) order, whatever order the file and the workers have', async () => {
+    const base = clips();
+    // 40 clips, written in reverse id order: output slot ≠ file row
+    const list = Array.from({ length: 40 }, (_, i) => ({ id: `03-01-0${1 + (i % 8)}-01-01-01-${String(1 + Math.floor(i / 8) + 10).padStart(2, '0')}`, samples: base[i % 4].samples.subarray(0, 8000) }))
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const dir = await resampleDir(list);
+    const calls: [number, number][] = [];
+    const r = await featurizeAudioFile(join(dir, 'audio.parquet'), DEFAULT_FEATURE_PARAMS, {
+      pool: sharedPool(),
+      onRows: (start, count, logmel) => {
+        calls.push([start, count]);
+        // the clips handed over are computed already
+        for (let k = start; k < start + count; k++) expect(logmel.subarray(k * 12032, (k + 1) * 12032).some((v) => v !== 0)).toBe(true);
+      },
+    });
+    expect(r.ids).toEqual([...list.map((c) => c.id)].sort());
+    let next = 0;
+    for (const [start, count] of calls) {
+      expect(start).toBe(next);
+      expect(count).toBeGreaterThan(0);
+      next += count;
+    }
+    expect(next).toBe(40);
+  });
+
+  it('the stage reports the sha256 of the bytes it wrote, which is the file\'s', async () => {
+    const input = await resampleDir(clips());
+    const ctx = await createTestContext({ stage: 'featurize', params: { features: {} as never }, declared: ['features'], inputs: { resample: input } });
+    const reported = new Map<string, string>();
+    ctx.outputHashed = (path, sha256) => reported.set(path, sha256);
+    await stage.run(ctx);
+    const bytes = await readFile(join(ctx.outDir, 'features.parquet'));
+    expect(reported.get('features.parquet')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('FeaturesWriter writes each full row group of 1024 clips as soon as its clips are in, and the same bytes as writeFeaturesFile', async () => {
+    const n = 1100;
+    const size = 4 * 3;
+    const ids = Array.from({ length: n }, (_, i) => `clip${String(i).padStart(5, '0')}`);
+    const logmel = Float32Array.from({ length: n * size }, (_, i) => Math.sin(i) * 40 - 50);
+    const dir = await mkdtemp(join(tmpdir(), 'ser-features-writer-'));
+    let written = 0;
+    const w = new FeaturesWriter(join(dir, 'streamed.parquet'), { ids, nMels: 4, nFrames: 3 }, DEFAULT_FEATURE_PARAMS, 16000, { onWrite: (b) => (written += b.length) });
+    w.rows(0, 1000, logmel);
+    const afterFirst = written;
+    w.rows(1000, 30, logmel);
+    const afterGroup = written;
+    expect(afterGroup - afterFirst).toBeGreaterThan(1024 * size * 4); // the first row group went out with clip 1024
+    expect(() => w.rows(1031, 5, logmel)).toThrow(/clips 1031\.\. handed before clips 1030\.\./);
+    w.rows(1030, 70, logmel);
+    w.close();
+    await writeFeaturesFile(join(dir, 'whole.parquet'), { ids, nMels: 4, nFrames: 3, logmel }, DEFAULT_FEATURE_PARAMS, 16000);
+    const streamed = await readFile(join(dir, 'streamed.parquet'));
+    expect(streamed.equals(await readFile(join(dir, 'whole.parquet')))).toBe(true);
+    expect(written).toBe(streamed.length);
   });
 });
 
