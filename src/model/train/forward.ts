@@ -7,11 +7,15 @@
 //  - the ops are the ones tfjs-layers itself uses (fused conv2d/matMul with bias+ReLU),
 //    so the wasm kernels tuned for them apply; in training, conv + bias + ReLU is our
 //    convBiasRelu (one FusedConv2D pass forward; tfjs would record conv, add and relu
-//    separately) and the first conv layer computes no input gradient.
+//    separately) and the first conv layer computes no input gradient; training-mode
+//    BatchNorm runs as four fused SIMD passes (kernels/batch_norm.ts).
 // In inference mode it computes what model.predict computes (tested).
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from '../network.ts';
 import { convBiasRelu } from '../kernels/ops.ts';
+import {
+  batchNormGradInput, batchNormGradSums, batchNormMoments, batchNormNormalize, fusedBatchNormAvailable,
+} from '../kernels/batch_norm.ts';
 import type { Exchange } from './sync.ts';
 
 /** Layer types the forward pass supports (everything buildModel produces). */
@@ -192,26 +196,35 @@ export function emptyShardBatchNormExchanges(model: tf.LayersModel, exchange: Ex
   for (const c of [...bnChannels].reverse()) exchange.allGather(new Float64Array(2 * c));
 }
 
+// This shard's per-channel mean and M2 with stock tfjs ops (any backend).
+function stockMoments(xs: tf.Tensor4D): { mean: Float64Array; m2: Float64Array } {
+  const [mean, m2] = tf.tidy(() => {
+    const m = tf.mean(xs, [0, 1, 2]);
+    const d = tf.sum(tf.square(tf.sub(xs, m)), [0, 1, 2]);
+    return [m.dataSync(), d.dataSync()];
+  });
+  return { mean: Float64Array.from(mean), m2: Float64Array.from(m2) };
+}
+
 function batchNormTrain(
   x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable, eps: number, name: string, opts: ForwardOptions,
 ): tf.Tensor4D {
   const exchange = opts.exchange;
   const channels = x.shape[3];
+  // On wasm with our kernels: fused SIMD passes (kernels/batch_norm.ts); elsewhere stock
+  // tfjs ops. Both exchange the same vectors, so the replicas' protocol is the same.
+  const fused = fusedBatchNormAvailable();
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const xs = xIn as tf.Tensor4D;
     const localCount = xs.shape[0] * xs.shape[1] * xs.shape[2];
     // This shard's mean and M2 (sum of squared deviations from its own mean): combining
     // those is exact, unlike sum/sum-of-squares in float32.
-    const [localMean, localM2] = tf.tidy(() => {
-      const m = tf.mean(xs, [0, 1, 2]);
-      const d = tf.sum(tf.square(tf.sub(xs, m)), [0, 1, 2]);
-      return [m.dataSync(), d.dataSync()];
-    });
+    const local = fused ? batchNormMoments(xs) : stockMoments(xs);
     const packed = new Float64Array(1 + 2 * channels);
     packed[0] = localCount;
-    packed.set(localMean, 1);
-    packed.set(localM2, 1 + channels);
+    packed.set(local.mean, 1);
+    packed.set(local.m2, 1 + channels);
     const { count, mean, m2 } = combineMoments(exchange ? exchange.allGather(packed) : [packed], channels);
     const invStd = new Float32Array(channels);
     const meanF = new Float32Array(channels);
@@ -224,18 +237,31 @@ function batchNormTrain(
     }
     opts.onBatchStats?.(name, { mean, varUnbiased });
     const invStdT = tf.tensor1d(invStd);
-    const xhat = tf.mul(tf.sub(xs, tf.tensor1d(meanF)), invStdT);
-    const value = tf.add(tf.mul(xhat, g), b);
+    let xhat: tf.Tensor;
+    let value: tf.Tensor;
+    if (fused) {
+      ({ xhat, y: value } = batchNormNormalize(xs, tf.tensor1d(meanF), invStdT, g, b));
+    } else {
+      xhat = tf.mul(tf.sub(xs, tf.tensor1d(meanF)), invStdT);
+      value = tf.add(tf.mul(xhat, g), b);
+    }
     save([xhat, g, invStdT]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const dyT = dy as tf.Tensor4D;
       const [xh, gm, inv] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      if (fused) {
+        const sums = batchNormGradSums(dyT, xh);
+        const total = exchange ? sumParts(exchange.allGather(sums), 2 * channels) : sums;
+        const dx = batchNormGradInput(dyT, xh, gm.dataSync() as Float32Array, invStd, total, count);
+        // gamma/beta gradients of this shard only: the trainer sums shards like any weight.
+        return [dx, tf.tensor1d(Float32Array.from(sums.subarray(channels))), tf.tensor1d(Float32Array.from(sums.subarray(0, channels)))];
+      }
       const sumDy = tf.sum(dyT, [0, 1, 2]);
       const sumDyXhat = tf.sum(tf.mul(dyT, xh), [0, 1, 2]);
-      const local = new Float64Array(2 * channels);
-      local.set(sumDy.dataSync(), 0);
-      local.set(sumDyXhat.dataSync(), channels);
-      const total = exchange ? sumParts(exchange.allGather(local), 2 * channels) : local;
+      const localSums = new Float64Array(2 * channels);
+      localSums.set(sumDy.dataSync(), 0);
+      localSums.set(sumDyXhat.dataSync(), channels);
+      const total = exchange ? sumParts(exchange.allGather(localSums), 2 * channels) : localSums;
       const gSumDy = tf.tensor1d(Float32Array.from(total.subarray(0, channels)));
       const gSumDyXhat = tf.tensor1d(Float32Array.from(total.subarray(channels)));
       // dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy xhat)), sums over the whole batch

@@ -914,3 +914,198 @@ export function reluGrad(dy: usize, x: usize, out: usize, n: i32): void {
     store<f32>(out + o, load<f32>(dy + o) * s);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Training-mode BatchNorm on NHWC tensors viewed as rows x c (c = channels, the contiguous
+// last axis): one SIMD lane per channel. Per-channel sums are accumulated in float64, rows
+// in order (row blocks in order), so the results are deterministic and do not depend on
+// how a shard's rows are split into blocks. Reductions sweep one block of rows
+// (≈ 16 KiB) per channel group, so the block stays in L1 while the accumulators of a
+// group stay in registers.
+
+// @ts-ignore: decorator
+@inline
+function bnBlockRows(c: i32): i32 {
+  return max(1, 4096 / c);
+}
+
+// @ts-ignore: decorator
+@inline
+function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3));
+}
+
+// This shard's per-channel mean and M2 = Σ (x − mean)² in one pass over x, shifted by the
+// first row k: S1 = Σ (x − k) and S2 = Σ (x − k)² in float64 (x − k is exact in float64,
+// its square rounds at 2^-53), then mean = k + S1/n and M2 = S2 − S1²/n — the shift keeps
+// the cancellation in that difference harmless (k is one of the values). out: float64
+// [mean[c], M2[c]] (16·c bytes).
+export function bnMoments(x: usize, out: usize, rows: i32, c: i32): void {
+  const s1 = out;
+  const s2 = out + (<usize>c << 3);
+  memory.fill(out, 0, <usize>c << 4);
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const block = bnBlockRows(c);
+  for (let i0 = 0; i0 < rows; i0 += block) {
+    const i1 = min(rows, i0 + block);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const k = v128.load(x + (<usize>j << 2));
+      const k0 = f64x2.promote_low_f32x4(k);
+      const k1 = promoteHigh(k);
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      let a0 = v128.load(o1), a1 = v128.load(o1, 16);
+      let q0 = v128.load(o2), q1 = v128.load(o2, 16);
+      let p = x + <usize>i0 * rowBytes + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        const v = v128.load(p);
+        const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), k0);
+        const d1 = f64x2.sub(promoteHigh(v), k1);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+        q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+        p += rowBytes;
+      }
+      v128.store(o1, a0);
+      v128.store(o1, a1, 16);
+      v128.store(o2, q0);
+      v128.store(o2, q1, 16);
+    }
+    for (; j < c; j++) {
+      const k = <f64>load<f32>(x + (<usize>j << 2));
+      let a: f64 = 0, q: f64 = 0;
+      let p = x + <usize>i0 * rowBytes + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        const d = <f64>load<f32>(p) - k;
+        a += d;
+        q += d * d;
+        p += rowBytes;
+      }
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      store<f64>(o1, load<f64>(o1) + a);
+      store<f64>(o2, load<f64>(o2) + q);
+    }
+  }
+  const n = <f64>rows;
+  for (let j = 0; j < c; j++) {
+    const k = <f64>load<f32>(x + (<usize>j << 2));
+    const o1 = s1 + (<usize>j << 3);
+    const o2 = s2 + (<usize>j << 3);
+    const a = load<f64>(o1);
+    const q = load<f64>(o2);
+    store<f64>(o1, k + a / n);
+    store<f64>(o2, max<f64>(0, q - a * (a / n)));
+  }
+}
+
+// Normalize + affine in one pass: xhat = (x − mean)·invStd, out = xhat·gamma + beta —
+// the float32 operations of tfjs's sub/mul/mul/add, in the same order (no FMA), so the
+// same values. mean, invStd, gamma, beta: float32 [c].
+export function bnNormalize(
+  x: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, xhat: usize, out: usize,
+  rows: i32, c: i32,
+): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>i * rowBytes;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      const h = f32x4.mul(f32x4.sub(v128.load(x + row + o), v128.load(mean + o)), v128.load(invStd + o));
+      v128.store(xhat + row + o, h);
+      v128.store(out + row + o, f32x4.add(f32x4.mul(h, v128.load(gamma + o)), v128.load(beta + o)));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      const h = (load<f32>(x + row + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
+      store<f32>(xhat + row + o, h);
+      store<f32>(out + row + o, h * load<f32>(gamma + o) + load<f32>(beta + o));
+    }
+  }
+}
+
+// The two per-channel sums of BatchNorm's backward pass in one pass: out: float64
+// [Σ dy[c], Σ dy·xhat[c]] (the float32 product is exact in float64).
+export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32): void {
+  const s1 = out;
+  const s2 = out + (<usize>c << 3);
+  memory.fill(out, 0, <usize>c << 4);
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const block = bnBlockRows(c);
+  for (let i0 = 0; i0 < rows; i0 += block) {
+    const i1 = min(rows, i0 + block);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      let a0 = v128.load(o1), a1 = v128.load(o1, 16);
+      let q0 = v128.load(o2), q1 = v128.load(o2, 16);
+      const start = <usize>i0 * rowBytes + (<usize>j << 2);
+      let pd = dy + start;
+      let ph = xhat + start;
+      for (let i = i0; i < i1; i++) {
+        const d = v128.load(pd);
+        const h = v128.load(ph);
+        const d0 = f64x2.promote_low_f32x4(d);
+        const d1 = promoteHigh(d);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, f64x2.promote_low_f32x4(h)));
+        q1 = f64x2.add(q1, f64x2.mul(d1, promoteHigh(h)));
+        pd += rowBytes;
+        ph += rowBytes;
+      }
+      v128.store(o1, a0);
+      v128.store(o1, a1, 16);
+      v128.store(o2, q0);
+      v128.store(o2, q1, 16);
+    }
+    for (; j < c; j++) {
+      let a: f64 = 0, q: f64 = 0;
+      const start = <usize>i0 * rowBytes + (<usize>j << 2);
+      let pd = dy + start;
+      let ph = xhat + start;
+      for (let i = i0; i < i1; i++) {
+        const d = <f64>load<f32>(pd);
+        a += d;
+        q += d * <f64>load<f32>(ph);
+        pd += rowBytes;
+        ph += rowBytes;
+      }
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      store<f64>(o1, load<f64>(o1) + a);
+      store<f64>(o2, load<f64>(o2) + q);
+    }
+  }
+}
+
+// BatchNorm's input gradient in one pass: dx = a·dy + b + e·xhat per channel, with
+// coef = float32 [a[c], b[c], e[c]] (a = γ·invStd, b = −a·Σdy/M, e = −a·Σ(dy·xhat)/M,
+// computed by the caller from the whole batch's sums).
+export function bnGradInput(dy: usize, xhat: usize, coef: usize, dx: usize, rows: i32, c: i32): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const cb = coef + rowBytes;
+  const ce = coef + 2 * rowBytes;
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>i * rowBytes;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      const g = f32x4.add(f32x4.mul(v128.load(coef + o), v128.load(dy + row + o)), v128.load(cb + o));
+      v128.store(dx + row + o, f32x4.add(g, f32x4.mul(v128.load(ce + o), v128.load(xhat + row + o))));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      const g = load<f32>(coef + o) * load<f32>(dy + row + o) + load<f32>(cb + o);
+      store<f32>(dx + row + o, g + load<f32>(ce + o) * load<f32>(xhat + row + o));
+    }
+  }
+}
