@@ -14,7 +14,7 @@ import { forward, type BatchStats } from '../../src/model/train/forward.ts';
 import { Replica } from '../../src/model/train/replica.ts';
 import { readWeights } from '../../src/model/train/weights.ts';
 import type { Exchange } from '../../src/model/train/sync.ts';
-import { backendsReady, randomArray, relError } from './kernel_harness.ts';
+import { backendsReady, compareBackends, randomArray, relError, spec } from './kernel_harness.ts';
 
 beforeAll(async () => {
   await backendsReady();
@@ -260,5 +260,21 @@ describe('a training step of a small BN CNN', () => {
     }
     expect(relError(Float32Array.from(wasm.stats), Float32Array.from(cpu.stats))).toBeLessThanOrEqual(1e-5);
     expect(relError(wasm.flat, cpu.flat)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('Conv2DBackpropInput with a dense dy (behind BatchNorm)', () => {
+  it.each([
+    [[2, 16, 47, 16], 32],
+    [[3, 8, 23, 32], 64],
+    [[1, 7, 9, 12], 8],
+  ] as const)('x %j, %i output channels: the Winograd path matches cpu', async (xShape, co) => {
+    const [n, h, w, ci] = xShape;
+    const err = await compareBackends(
+      [spec([n, h, w, co], 61), spec([3, 3, ci, co], 62)],
+      (dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! },
+        { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: [...xShape] }) as tf.Tensor,
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
   });
 });
