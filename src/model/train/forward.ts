@@ -7,12 +7,13 @@
 //  - the ops are the ones tfjs-layers itself uses (fused conv2d/matMul with bias+ReLU),
 //    so the wasm kernels tuned for them apply; in training, conv + bias + ReLU is our
 //    convBiasRelu (one FusedConv2D pass forward; tfjs would record conv, add and relu
-//    separately) and the first conv layer computes no input gradient; training-mode
+//    separately) and the first conv layer computes no input gradient (with or without
+//    BatchNorm after it: convFirstLayer); training-mode
 //    BatchNorm runs as four fused SIMD passes (kernels/batch_norm.ts).
 // In inference mode it computes what model.predict computes (tested).
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from '../network.ts';
-import { convBiasRelu } from '../kernels/ops.ts';
+import { convBiasRelu, convFirstLayer } from '../kernels/ops.ts';
 import {
   batchNormGradInput, batchNormGradSums, batchNormMoments, batchNormNormalize, fusedBatchNormAvailable,
 } from '../kernels/batch_norm.ts';
@@ -87,6 +88,13 @@ export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: Forward
           // x === input: the network's first layer, whose input needs no gradient.
           x = convBiasRelu(x as tf.Tensor4D, weight(layer, 'kernel') as tf.Tensor4D, weight(layer, 'bias') as tf.Tensor1D, {
             strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid', inputGradient: x !== input,
+          });
+          break;
+        }
+        if (opts.training && x === input && !useBias && activationOf(layer) === 'linear' && dilations[0] === 1 && dilations[1] === 1) {
+          // The first conv before BatchNorm: no gradient for the network's input.
+          x = convFirstLayer(x as tf.Tensor4D, weight(layer, 'kernel') as tf.Tensor4D, {
+            strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid',
           });
           break;
         }
