@@ -38,12 +38,19 @@ function bnCase(shape: Shape, seed: number, offset = 0.5, scale = 2): BnCase {
 
 interface BnResult { y: Float32Array; dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array; stats: BatchStats }
 
-/** y = BN(x) in training mode through forward(), and d(Σ y·probe)/d(x, γ, β). */
-function runBn(backend: 'cpu' | 'wasm', k: BnCase, exchange?: Exchange): BnResult {
+/**
+ * y = BN(x) (then ReLU with `relu`: fused into BN's passes on wasm) in training mode
+ * through forward(), and d(Σ y·probe)/d(x, γ, β).
+ */
+function runBn(backend: 'cpu' | 'wasm', k: BnCase, exchange?: Exchange, relu = false): BnResult {
   tf.setBackend(backend);
   const [, h, w, c] = k.shape;
   const model = tf.sequential({
-    layers: [tf.layers.batchNormalization({ inputShape: [h, w, c], epsilon: 1e-5 }), tf.layers.flatten()],
+    layers: [
+      tf.layers.batchNormalization({ inputShape: [h, w, c], epsilon: 1e-5 }),
+      ...(relu ? [tf.layers.activation({ activation: 'relu' })] : []),
+      tf.layers.flatten(),
+    ],
   });
   model.layers[0]!.setWeights([tf.tensor1d(k.gamma), tf.tensor1d(k.beta), tf.zeros([c]), tf.ones([c])]);
   const x = tf.variable(tf.tensor4d(k.x, k.shape));
@@ -101,13 +108,25 @@ describe('fused training-mode BatchNorm (wasm) vs stock ops (cpu)', () => {
     expectClose(runBn('wasm', k), runBn('cpu', k));
   });
 
+  it.each(SHAPES.map((s) => [s.join('x'), s] as const))('with the following ReLU fused: values, gradients and statistics agree: %s', (_n, shape) => {
+    const k = bnCase(shape, 20 + shape[3]);
+    const got = runBn('wasm', k, undefined, true);
+    const ref = runBn('cpu', k, undefined, true);
+    expectClose(got, ref);
+    // the ReLU did cut: some outputs are 0, some positive
+    expect(ref.y.some((v) => v === 0) && ref.y.some((v) => v > 0)).toBe(true);
+    expect(got.y.every((v) => v >= 0)).toBe(true);
+  });
+
   it('is deterministic: the same inputs give bit-identical values and gradients', () => {
     const k = bnCase([3, 17, 23, 20], 5);
-    const a = runBn('wasm', k);
-    const b = runBn('wasm', k);
-    for (const key of ['y', 'dx', 'dGamma', 'dBeta'] as const) expect(Buffer.from(a[key].buffer).equals(Buffer.from(b[key].buffer))).toBe(true);
-    expect(Array.from(a.stats.mean)).toEqual(Array.from(b.stats.mean));
-    expect(Array.from(a.stats.varUnbiased)).toEqual(Array.from(b.stats.varUnbiased));
+    for (const relu of [false, true]) {
+      const a = runBn('wasm', k, undefined, relu);
+      const b = runBn('wasm', k, undefined, relu);
+      for (const key of ['y', 'dx', 'dGamma', 'dBeta'] as const) expect(Buffer.from(a[key].buffer).equals(Buffer.from(b[key].buffer))).toBe(true);
+      expect(Array.from(a.stats.mean)).toEqual(Array.from(b.stats.mean));
+      expect(Array.from(a.stats.varUnbiased)).toEqual(Array.from(b.stats.varUnbiased));
+    }
   });
 });
 
@@ -132,7 +151,7 @@ class ScriptedExchange implements Exchange {
  * what two concurrent replicas exchange: (1) forward contributions, (2) backward
  * contributions given the true statistics, (3) the final run with both.
  */
-function runSharded(backend: 'cpu' | 'wasm', shards: [BnCase, BnCase]): [BnResult, BnResult] {
+function runSharded(backend: 'cpu' | 'wasm', shards: [BnCase, BnCase], relu = false): [BnResult, BnResult] {
   let sent: Float64Array[][] = [[], []];
   let results: BnResult[] = [];
   for (let round = 0; round < 3; round++) {
@@ -140,7 +159,7 @@ function runSharded(backend: 'cpu' | 'wasm', shards: [BnCase, BnCase]): [BnResul
       const known = sent[1 - rank]![i];
       return known ?? new Float64Array(len); // count 0 / zero sums until known
     }));
-    results = shards.map((s, rank) => runBn(backend, s, exchanges[rank]));
+    results = shards.map((s, rank) => runBn(backend, s, exchanges[rank], relu));
     sent = exchanges.map((e) => e.sent.slice(0, round + 1));
   }
   return results as [BnResult, BnResult];
@@ -162,11 +181,11 @@ describe('synchronized BatchNorm across 2 replicas (Exchange)', () => {
     ['1 + 4 samples, C = 6', [5, 4, 7, 6] as Shape, 1],
     ['3 + 3 samples, C = 16', [6, 8, 10, 16] as Shape, 3],
     ['2 + 1 samples, C = 33', [3, 5, 6, 33] as Shape, 2],
-  ])('the shards of %s equal the whole batch, fused (wasm) and stock (cpu)', (_n, shape, first) => {
+  ])('the shards of %s equal the whole batch, fused (wasm) and stock (cpu), with and without ReLU', (_n, shape, first) => {
     const k = bnCase(shape, 40 + shape[3]);
-    const whole = runBn('cpu', k);
-    for (const backend of ['wasm', 'cpu'] as const) {
-      const [a, b] = runSharded(backend, split(k, first));
+    for (const [backend, relu] of [['wasm', false], ['cpu', false], ['wasm', true], ['cpu', true]] as const) {
+      const whole = runBn('cpu', k, undefined, relu);
+      const [a, b] = runSharded(backend, split(k, first), relu);
       const joined: BnResult = {
         y: cat(a.y, b.y), dx: cat(a.dx, b.dx),
         // γ/β gradients are per shard: the trainer sums them like any weight

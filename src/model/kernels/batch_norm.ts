@@ -3,9 +3,11 @@
 // to reduce), several elementwise passes each with its own temporary tensor, and in the
 // backward pass two more sums and five elementwise passes. Here:
 //   forward:  SerBatchNormMoments — this shard's per-channel mean and M2 (float64), one
-//             pass; SerBatchNormNormalize — xhat and xhat·γ + β, one pass;
+//             pass; SerBatchNormNormalize — xhat and xhat·γ + β, one pass (optionally
+//             with the ReLU that follows BN: max(·, 0));
 //   backward: SerBatchNormGradSums — Σdy and Σ(dy·xhat) (float64), one pass;
-//             SerBatchNormGradInput — dx = a·dy + b + e·xhat, one pass.
+//             SerBatchNormGradInput — dx = a·dy + b + e·xhat, one pass (with a fused
+//             ReLU, both take dy where its output y > 0: its gradient, no extra pass).
 // Channels are the contiguous last axis (one SIMD lane per channel, scalar tail for any C).
 // The float64 results travel in float32 tensors of 2·(2C) slots (bit-for-bit, read back
 // with float64View): the module has no memory of its own, so every output is a tensor.
@@ -50,10 +52,12 @@ function moments(args: { inputs: { x: TensorInfo } } & Backend): TensorInfo {
   return out;
 }
 
+type Relu = { attrs: { relu: boolean } };
+
 function normalize(
-  args: { inputs: { x: TensorInfo; mean: TensorInfo; invStd: TensorInfo; gamma: TensorInfo; beta: TensorInfo } } & Backend,
+  args: { inputs: { x: TensorInfo; mean: TensorInfo; invStd: TensorInfo; gamma: TensorInfo; beta: TensorInfo } } & Backend & Relu,
 ): TensorInfo[] {
-  const { inputs: { x, mean, invStd, gamma, beta }, backend } = args;
+  const { inputs: { x, mean, invStd, gamma, beta }, backend, attrs: { relu } } = args;
   const { rows, c } = geometry(BN_NORMALIZE, x);
   for (const [what, v] of [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta]] as const) {
     vectorOf(BN_NORMALIZE, what, v, c);
@@ -61,27 +65,37 @@ function normalize(
   const xhat = allocF32(backend, x.shape);
   const out = allocF32(backend, x.shape);
   const at = (t: TensorInfo) => byteOffset(backend, t);
-  simdKernels(backend).bnNormalize(at(x), at(mean), at(invStd), at(gamma), at(beta), at(xhat), at(out), rows, c);
+  simdKernels(backend).bnNormalize(at(x), at(mean), at(invStd), at(gamma), at(beta), at(xhat), at(out), rows, c, relu ? 1 : 0);
   return [xhat, out];
 }
 
-function gradSums(args: { inputs: { dy: TensorInfo; xhat: TensorInfo } } & Backend): TensorInfo {
-  const { inputs: { dy, xhat }, backend } = args;
+/** y: the fused ReLU's output (its gradient masks dy), or none. */
+function reluOutput(name: string, dy: TensorInfo, y: TensorInfo | undefined, backend: BackendWasm): number {
+  if (y == null) return 0;
+  sameShape(name, dy, y);
+  return byteOffset(backend, y);
+}
+
+function gradSums(args: { inputs: { dy: TensorInfo; xhat: TensorInfo; y?: TensorInfo } } & Backend): TensorInfo {
+  const { inputs: { dy, xhat, y }, backend } = args;
   sameShape(BN_GRAD_SUMS, dy, xhat);
   const { rows, c } = geometry(BN_GRAD_SUMS, dy);
+  const yAt = reluOutput(BN_GRAD_SUMS, dy, y, backend);
   const out = allocF32(backend, [4 * c]);
-  simdKernels(backend).bnGradSums(byteOffset(backend, dy), byteOffset(backend, xhat), byteOffset(backend, out), rows, c);
+  simdKernels(backend).bnGradSums(byteOffset(backend, dy), byteOffset(backend, xhat), yAt, byteOffset(backend, out),
+    rows, c, y == null ? 0 : 1);
   return out;
 }
 
-function gradInput(args: { inputs: { dy: TensorInfo; xhat: TensorInfo; coef: TensorInfo } } & Backend): TensorInfo {
-  const { inputs: { dy, xhat, coef }, backend } = args;
+function gradInput(args: { inputs: { dy: TensorInfo; xhat: TensorInfo; coef: TensorInfo; y?: TensorInfo } } & Backend): TensorInfo {
+  const { inputs: { dy, xhat, coef, y }, backend } = args;
   sameShape(BN_GRAD_INPUT, dy, xhat);
   const { rows, c } = geometry(BN_GRAD_INPUT, dy);
   vectorOf(BN_GRAD_INPUT, 'coef', coef, 3 * c);
+  const yAt = reluOutput(BN_GRAD_INPUT, dy, y, backend);
   const dx = allocF32(backend, dy.shape);
-  simdKernels(backend).bnGradInput(byteOffset(backend, dy), byteOffset(backend, xhat), byteOffset(backend, coef),
-    byteOffset(backend, dx), rows, c);
+  simdKernels(backend).bnGradInput(byteOffset(backend, dy), byteOffset(backend, xhat), yAt, byteOffset(backend, coef),
+    byteOffset(backend, dx), rows, c, y == null ? 0 : 1);
   return dx;
 }
 
@@ -115,15 +129,23 @@ export function batchNormMoments(x: Tensor): { mean: Float64Array; m2: Float64Ar
   return { mean: both.subarray(0, c), m2: both.subarray(c, 2 * c) };
 }
 
-/** xhat = (x − mean)·invStd and y = xhat·γ + β (all vectors [C], float32 tensors). */
-export function batchNormNormalize(x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor): { xhat: Tensor; y: Tensor } {
-  const [xhat, y] = tf.engine().runKernel(BN_NORMALIZE, { x, mean, invStd, gamma, beta }) as unknown as Tensor[];
+/**
+ * xhat = (x − mean)·invStd and y = xhat·γ + β (all vectors [C], float32 tensors); relu:
+ * y = max(xhat·γ + β, 0), the ReLU that follows BatchNorm in the same pass.
+ */
+export function batchNormNormalize(
+  x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor, relu = false,
+): { xhat: Tensor; y: Tensor } {
+  const [xhat, y] = tf.engine().runKernel(BN_NORMALIZE, { x, mean, invStd, gamma, beta }, { relu }) as unknown as Tensor[];
   return { xhat: xhat!, y: y! };
 }
 
-/** This shard's [Σdy[C], Σ(dy·xhat)[C]] in float64 (the exchange's backward layout). */
-export function batchNormGradSums(dy: Tensor, xhat: Tensor): Float64Array {
-  const out = tf.engine().runKernel(BN_GRAD_SUMS, { dy, xhat }) as Tensor;
+/**
+ * This shard's [Σdy[C], Σ(dy·xhat)[C]] in float64 (the exchange's backward layout). With
+ * `reluOut` (the output of a fused ReLU) dy is the ReLU's output gradient, masked to y > 0.
+ */
+export function batchNormGradSums(dy: Tensor, xhat: Tensor, reluOut?: Tensor): Float64Array {
+  const out = tf.engine().runKernel(BN_GRAD_SUMS, reluOut == null ? { dy, xhat } : { dy, xhat, y: reluOut }) as Tensor;
   const sums = float64View(out);
   out.dispose();
   return sums;
@@ -136,6 +158,7 @@ export function batchNormGradSums(dy: Tensor, xhat: Tensor): Float64Array {
  */
 export function batchNormGradInput(
   dy: Tensor, xhat: Tensor, gamma: Float32Array, invStd: Float32Array, total: Float64Array, count: number,
+  reluOut?: Tensor,
 ): Tensor {
   const c = gamma.length;
   const coef = new Float32Array(3 * c);
@@ -146,7 +169,8 @@ export function batchNormGradInput(
     coef[2 * c + j] = -a * total[c + j]! / count;
   }
   const coefT = tf.tensor1d(coef);
-  const dx = tf.engine().runKernel(BN_GRAD_INPUT, { dy, xhat, coef: coefT }) as Tensor;
+  const dx = tf.engine().runKernel(BN_GRAD_INPUT,
+    reluOut == null ? { dy, xhat, coef: coefT } : { dy, xhat, coef: coefT, y: reluOut }) as Tensor;
   coefT.dispose();
   return dx;
 }

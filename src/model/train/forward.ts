@@ -56,6 +56,15 @@ function weight(layer: tf.layers.Layer, leaf: string): tf.Variable {
   return w.read() as tf.Variable;
 }
 
+/** An Activation('relu') or a ReLU layer without max value / threshold / slope. */
+function isPlainRelu(layer: tf.layers.Layer | undefined): boolean {
+  if (layer == null) return false;
+  const cls = layer.getClassName();
+  const cfg = layer.getConfig() as Record<string, unknown>;
+  if (cls === 'Activation') return cfg.activation === 'relu';
+  return cls === 'ReLU' && cfg.maxValue == null && !cfg.threshold && !cfg.negativeSlope;
+}
+
 function pair(v: unknown, name: string): [number, number] {
   const a = Array.isArray(v) ? v : [v, v];
   if (a.length !== 2 || !a.every((n) => Number.isInteger(n))) throw new Error(`forward: bad ${name} ${JSON.stringify(v)}`);
@@ -75,7 +84,9 @@ export function checkSupported(model: tf.LayersModel): void {
 /** Logits [n, classes] for input [n, H, W, 1]. */
 export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
   let x: tf.Tensor = input;
-  for (const layer of model.layers) {
+  const layers = model.layers;
+  for (let li = 0; li < layers.length; li++) {
+    const layer = layers[li]!;
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as Record<string, unknown>;
     switch (cls) {
@@ -149,7 +160,11 @@ export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: Forward
         const gamma = weight(layer, 'gamma');
         const beta = weight(layer, 'beta');
         if (opts.training) {
-          x = batchNormTrain(x as tf.Tensor4D, gamma, beta, eps, layer.name, opts);
+          // BN -> ReLU (buildModel's order): the fused kernels apply the ReLU and its
+          // gradient in BN's own passes.
+          const relu = fusedBatchNormAvailable() && isPlainRelu(layers[li + 1]);
+          x = batchNormTrain(x as tf.Tensor4D, gamma, beta, eps, layer.name, opts, relu);
+          if (relu) li += 1;
         } else {
           x = tf.batchNorm(x as tf.Tensor4D, weight(layer, 'moving_mean'), weight(layer, 'moving_variance'),
             beta, gamma, eps);
@@ -214,14 +229,17 @@ function stockMoments(xs: tf.Tensor4D): { mean: Float64Array; m2: Float64Array }
   return { mean: Float64Array.from(mean), m2: Float64Array.from(m2) };
 }
 
+/** Training-mode BN of x (then ReLU when `relu`: only on the fused path). */
 function batchNormTrain(
   x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable, eps: number, name: string, opts: ForwardOptions,
+  relu = false,
 ): tf.Tensor4D {
   const exchange = opts.exchange;
   const channels = x.shape[3];
   // On wasm with our kernels: fused SIMD passes (kernels/batch_norm.ts); elsewhere stock
   // tfjs ops. Both exchange the same vectors, so the replicas' protocol is the same.
   const fused = fusedBatchNormAvailable();
+  if (relu && !fused) throw new Error('batchNormTrain: a fused ReLU needs the fused kernels');
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const xs = xIn as tf.Tensor4D;
@@ -248,19 +266,19 @@ function batchNormTrain(
     let xhat: tf.Tensor;
     let value: tf.Tensor;
     if (fused) {
-      ({ xhat, y: value } = batchNormNormalize(xs, tf.tensor1d(meanF), invStdT, g, b));
+      ({ xhat, y: value } = batchNormNormalize(xs, tf.tensor1d(meanF), invStdT, g, b, relu));
     } else {
       xhat = tf.mul(tf.sub(xs, tf.tensor1d(meanF)), invStdT);
       value = tf.add(tf.mul(xhat, g), b);
     }
-    save([xhat, g, invStdT]);
+    save(relu ? [xhat, g, invStdT, value] : [xhat, g, invStdT]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const dyT = dy as tf.Tensor4D;
-      const [xh, gm, inv] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [xh, gm, inv, reluOut] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
       if (fused) {
-        const sums = batchNormGradSums(dyT, xh);
+        const sums = batchNormGradSums(dyT, xh, reluOut);
         const total = exchange ? sumParts(exchange.allGather(sums), 2 * channels) : sums;
-        const dx = batchNormGradInput(dyT, xh, gm.dataSync() as Float32Array, invStd, total, count);
+        const dx = batchNormGradInput(dyT, xh, gm.dataSync() as Float32Array, invStd, total, count, reluOut);
         // gamma/beta gradients of this shard only: the trainer sums shards like any weight.
         return [dx, tf.tensor1d(Float32Array.from(sums.subarray(channels))), tf.tensor1d(Float32Array.from(sums.subarray(0, channels)))];
       }

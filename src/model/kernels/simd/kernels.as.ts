@@ -1004,13 +1004,17 @@ export function bnMoments(x: usize, out: usize, rows: i32, c: i32): void {
 
 // Normalize + affine in one pass: xhat = (x − mean)·invStd, out = xhat·gamma + beta —
 // the float32 operations of tfjs's sub/mul/mul/add, in the same order (no FMA), so the
-// same values. mean, invStd, gamma, beta: float32 [c].
+// same values — and, when relu ≠ 0, the ReLU that follows BatchNorm: out = max(out, 0)
+// (NaN stays NaN, as in relu()). mean, invStd, gamma, beta: float32 [c].
 export function bnNormalize(
   x: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, xhat: usize, out: usize,
-  rows: i32, c: i32,
+  rows: i32, c: i32, relu: i32,
 ): void {
   const c4 = c & ~3;
   const rowBytes = <usize>c << 2;
+  // relu: max with 0; else max with −∞ (the identity, NaN included).
+  const floor = f32x4.splat(relu != 0 ? 0 : -Infinity);
+  const floorS: f32 = relu != 0 ? 0 : -Infinity;
   for (let i = 0; i < rows; i++) {
     const row = <usize>i * rowBytes;
     let j = 0;
@@ -1018,26 +1022,32 @@ export function bnNormalize(
       const o = <usize>j << 2;
       const h = f32x4.mul(f32x4.sub(v128.load(x + row + o), v128.load(mean + o)), v128.load(invStd + o));
       v128.store(xhat + row + o, h);
-      v128.store(out + row + o, f32x4.add(f32x4.mul(h, v128.load(gamma + o)), v128.load(beta + o)));
+      const v = f32x4.add(f32x4.mul(h, v128.load(gamma + o)), v128.load(beta + o));
+      v128.store(out + row + o, f32x4.max(v, floor));
     }
     for (; j < c; j++) {
       const o = <usize>j << 2;
       const h = (load<f32>(x + row + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
       store<f32>(xhat + row + o, h);
-      store<f32>(out + row + o, h * load<f32>(gamma + o) + load<f32>(beta + o));
+      const v = h * load<f32>(gamma + o) + load<f32>(beta + o);
+      store<f32>(out + row + o, v < floorS ? floorS : v);
     }
   }
 }
 
 // The two per-channel sums of BatchNorm's backward pass in one pass: out: float64
-// [Σ dy[c], Σ dy·xhat[c]] (the float32 product is exact in float64).
-export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32): void {
+// [Σ dy[c], Σ dy·xhat[c]] (the float32 product is exact in float64). relu ≠ 0: BatchNorm
+// was followed by a ReLU whose output is y, and dy is the ReLU's output gradient: it is
+// taken where y > 0 only (the ReLU's gradient, fused).
+export function bnGradSums(dy: usize, xhat: usize, y: usize, out: usize, rows: i32, c: i32, relu: i32): void {
   const s1 = out;
   const s2 = out + (<usize>c << 3);
   memory.fill(out, 0, <usize>c << 4);
   const c4 = c & ~3;
   const rowBytes = <usize>c << 2;
   const block = bnBlockRows(c);
+  const zero = f32x4.splat(0);
+  const all = i32x4.splat(-1);
   for (let i0 = 0; i0 < rows; i0 += block) {
     const i1 = min(rows, i0 + block);
     let j = 0;
@@ -1049,8 +1059,10 @@ export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32
       const start = <usize>i0 * rowBytes + (<usize>j << 2);
       let pd = dy + start;
       let ph = xhat + start;
+      let py = y + start;
       for (let i = i0; i < i1; i++) {
-        const d = v128.load(pd);
+        const mask = relu != 0 ? f32x4.gt(v128.load(py), zero) : all;
+        const d = v128.and(v128.load(pd), mask);
         const h = v128.load(ph);
         const d0 = f64x2.promote_low_f32x4(d);
         const d1 = promoteHigh(d);
@@ -1060,6 +1072,7 @@ export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32
         q1 = f64x2.add(q1, f64x2.mul(d1, promoteHigh(h)));
         pd += rowBytes;
         ph += rowBytes;
+        py += rowBytes;
       }
       v128.store(o1, a0);
       v128.store(o1, a1, 16);
@@ -1071,12 +1084,14 @@ export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32
       const start = <usize>i0 * rowBytes + (<usize>j << 2);
       let pd = dy + start;
       let ph = xhat + start;
+      let py = y + start;
       for (let i = i0; i < i1; i++) {
-        const d = <f64>load<f32>(pd);
+        const d: f64 = relu != 0 && !(load<f32>(py) > 0) ? 0 : <f64>load<f32>(pd);
         a += d;
         q += d * <f64>load<f32>(ph);
         pd += rowBytes;
         ph += rowBytes;
+        py += rowBytes;
       }
       const o1 = s1 + (<usize>j << 3);
       const o2 = s2 + (<usize>j << 3);
@@ -1088,23 +1103,31 @@ export function bnGradSums(dy: usize, xhat: usize, out: usize, rows: i32, c: i32
 
 // BatchNorm's input gradient in one pass: dx = a·dy + b + e·xhat per channel, with
 // coef = float32 [a[c], b[c], e[c]] (a = γ·invStd, b = −a·Σdy/M, e = −a·Σ(dy·xhat)/M,
-// computed by the caller from the whole batch's sums).
-export function bnGradInput(dy: usize, xhat: usize, coef: usize, dx: usize, rows: i32, c: i32): void {
+// computed by the caller from the whole batch's sums); relu ≠ 0: dy taken where y > 0
+// only, as in bnGradSums.
+export function bnGradInput(
+  dy: usize, xhat: usize, y: usize, coef: usize, dx: usize, rows: i32, c: i32, relu: i32,
+): void {
   const c4 = c & ~3;
   const rowBytes = <usize>c << 2;
   const cb = coef + rowBytes;
   const ce = coef + 2 * rowBytes;
+  const zero = f32x4.splat(0);
+  const all = i32x4.splat(-1);
   for (let i = 0; i < rows; i++) {
     const row = <usize>i * rowBytes;
     let j = 0;
     for (; j < c4; j += 4) {
       const o = <usize>j << 2;
-      const g = f32x4.add(f32x4.mul(v128.load(coef + o), v128.load(dy + row + o)), v128.load(cb + o));
+      const mask = relu != 0 ? f32x4.gt(v128.load(y + row + o), zero) : all;
+      const d = v128.and(v128.load(dy + row + o), mask);
+      const g = f32x4.add(f32x4.mul(v128.load(coef + o), d), v128.load(cb + o));
       v128.store(dx + row + o, f32x4.add(g, f32x4.mul(v128.load(ce + o), v128.load(xhat + row + o))));
     }
     for (; j < c; j++) {
       const o = <usize>j << 2;
-      const g = load<f32>(coef + o) * load<f32>(dy + row + o) + load<f32>(cb + o);
+      const d: f32 = relu != 0 && !(load<f32>(y + row + o) > 0) ? 0 : load<f32>(dy + row + o);
+      const g = load<f32>(coef + o) * d + load<f32>(cb + o);
       store<f32>(dx + row + o, g + load<f32>(ce + o) * load<f32>(xhat + row + o));
     }
   }

@@ -36,9 +36,10 @@ export interface SimdKernels {
     wp: number, pt: number, pl: number): void;
   bnMoments(x: number, out: number, rows: number, c: number): void;
   bnNormalize(x: number, mean: number, invStd: number, gamma: number, beta: number, xhat: number,
-    out: number, rows: number, c: number): void;
-  bnGradSums(dy: number, xhat: number, out: number, rows: number, c: number): void;
-  bnGradInput(dy: number, xhat: number, coef: number, dx: number, rows: number, c: number): void;
+    out: number, rows: number, c: number, relu: number): void;
+  bnGradSums(dy: number, xhat: number, y: number, out: number, rows: number, c: number, relu: number): void;
+  bnGradInput(dy: number, xhat: number, y: number, coef: number, dx: number, rows: number, c: number,
+    relu: number): void;
 }
 
 // The project's TypeScript lib settings (ES2023 + node types) do not declare the
