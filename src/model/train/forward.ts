@@ -8,8 +8,9 @@
 //    so the wasm kernels tuned for them apply; in training, conv + bias + ReLU is our
 //    convBiasRelu (one FusedConv2D pass forward; tfjs would record conv, add and relu
 //    separately) and the first conv layer computes no input gradient (with or without
-//    BatchNorm after it: convFirstLayer); training-mode
-//    BatchNorm runs as four fused SIMD passes (kernels/batch_norm.ts).
+//    BatchNorm after it: convFirstLayer);
+//  - on wasm, training-mode BatchNorm (and the ReLU after it) runs as four fused SIMD
+//    passes (kernels/batch_norm.ts); elsewhere as stock tfjs ops.
 // In inference mode it computes what model.predict computes (tested).
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from '../network.ts';
