@@ -297,3 +297,21 @@ describe('Conv2DBackpropInput with a dense dy (behind BatchNorm)', () => {
     expect(err).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('no leaks', () => {
+  it('a BN training step on wasm leaves no tensors behind', () => {
+    tf.setBackend('wasm');
+    const model = buildModel({ inputShape: [12, 16], channels: [4, 8], batchNorm: true, denseUnits: 8, dropout: 0 }, 4);
+    const replica = new Replica(model, { seed: 2 });
+    const data = { x: randomArray(6 * 12 * 16, 31), y: Int32Array.from([0, 1, 2, 3, 4, 5]) };
+    const grad = new Float32Array(replica.layout.total);
+    const idx = Int32Array.from([0, 1, 2, 3, 4, 5]);
+    replica.gradients(data, idx, 1, 1 / 6, grad); // warm-up (lazily created state)
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) replica.gradients(data, idx, 1, 1 / 6, grad);
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    model.dispose();
+  });
+});
