@@ -315,3 +315,21 @@ describe('no leaks', () => {
     model.dispose();
   });
 });
+
+describe('Conv2DBackpropFilter with a dense dy (behind BatchNorm)', () => {
+  it.each([
+    [[2, 16, 47, 16], 32, 'same'],
+    [[3, 8, 23, 64], 128, 'same'],
+    [[2, 9, 12, 12], 20, 'valid'],
+    [[1, 7, 9, 8], 12, 'same'],
+  ] as const)('x %j, %i output channels, %s: the Winograd path matches cpu', async (xShape, co, pad) => {
+    const [n, h, w, ci] = xShape;
+    const [oh, ow] = pad === 'same' ? [h, w] : [h - 2, w - 2];
+    const err = await compareBackends(
+      [spec([...xShape], 71), spec([n, oh, ow, co], 72)],
+      (x, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! },
+        { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [3, 3, ci, co] }) as tf.Tensor,
+    );
+    expect(err).toBeLessThanOrEqual(1e-4);
+  });
+});
