@@ -914,3 +914,316 @@ export function reluGrad(dy: usize, x: usize, out: usize, n: i32): void {
     store<f32>(out + o, load<f32>(dy + o) * s);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Training-mode BatchNorm on NHWC tensors viewed as rows x c (c = channels, the contiguous
+// last axis): one SIMD lane per channel. Per-channel sums are accumulated in float64, rows
+// in order (row blocks in order), so the results are deterministic and do not depend on
+// how a shard's rows are split into blocks. Reductions sweep one block of rows
+// (≈ 16 KiB) per channel group, so the block stays in L1 while the accumulators of a
+// group stay in registers.
+
+// @ts-ignore: decorator
+@inline
+function bnBlockRows(c: i32): i32 {
+  return max(1, 4096 / c);
+}
+
+// @ts-ignore: decorator
+@inline
+function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3));
+}
+
+// This shard's per-channel mean and M2 = Σ (x − mean)² in one pass over x, shifted by the
+// first row k: S1 = Σ (x − k) and S2 = Σ (x − k)² in float64 (x − k is exact in float64,
+// its square rounds at 2^-53), then mean = k + S1/n and M2 = S2 − S1²/n — the shift keeps
+// the cancellation in that difference harmless (k is one of the values). out: float64
+// [mean[c], M2[c]] (16·c bytes).
+export function bnMoments(x: usize, out: usize, rows: i32, c: i32): void {
+  const s1 = out;
+  const s2 = out + (<usize>c << 3);
+  memory.fill(out, 0, <usize>c << 4);
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const block = bnBlockRows(c);
+  for (let i0 = 0; i0 < rows; i0 += block) {
+    const i1 = min(rows, i0 + block);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const k = v128.load(x + (<usize>j << 2));
+      const k0 = f64x2.promote_low_f32x4(k);
+      const k1 = promoteHigh(k);
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      let a0 = v128.load(o1), a1 = v128.load(o1, 16);
+      let q0 = v128.load(o2), q1 = v128.load(o2, 16);
+      let p = x + <usize>i0 * rowBytes + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        const v = v128.load(p);
+        const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), k0);
+        const d1 = f64x2.sub(promoteHigh(v), k1);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+        q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+        p += rowBytes;
+      }
+      v128.store(o1, a0);
+      v128.store(o1, a1, 16);
+      v128.store(o2, q0);
+      v128.store(o2, q1, 16);
+    }
+    for (; j < c; j++) {
+      const k = <f64>load<f32>(x + (<usize>j << 2));
+      let a: f64 = 0, q: f64 = 0;
+      let p = x + <usize>i0 * rowBytes + (<usize>j << 2);
+      for (let i = i0; i < i1; i++) {
+        const d = <f64>load<f32>(p) - k;
+        a += d;
+        q += d * d;
+        p += rowBytes;
+      }
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      store<f64>(o1, load<f64>(o1) + a);
+      store<f64>(o2, load<f64>(o2) + q);
+    }
+  }
+  const n = <f64>rows;
+  for (let j = 0; j < c; j++) {
+    const k = <f64>load<f32>(x + (<usize>j << 2));
+    const o1 = s1 + (<usize>j << 3);
+    const o2 = s2 + (<usize>j << 3);
+    const a = load<f64>(o1);
+    const q = load<f64>(o2);
+    store<f64>(o1, k + a / n);
+    store<f64>(o2, max<f64>(0, q - a * (a / n)));
+  }
+}
+
+// Normalize + affine in one pass: xhat = (x − mean)·invStd, out = xhat·gamma + beta —
+// the float32 operations of tfjs's sub/mul/mul/add, in the same order (no FMA), so the
+// same values — and, when relu ≠ 0, the ReLU that follows BatchNorm: out = max(out, 0)
+// (NaN stays NaN, as in relu()). mean, invStd, gamma, beta: float32 [c].
+export function bnNormalize(
+  x: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, xhat: usize, out: usize,
+  rows: i32, c: i32, relu: i32,
+): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  // relu: max with 0; else max with −∞ (the identity, NaN included).
+  const floor = f32x4.splat(relu != 0 ? 0 : -Infinity);
+  const floorS: f32 = relu != 0 ? 0 : -Infinity;
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>i * rowBytes;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      const h = f32x4.mul(f32x4.sub(v128.load(x + row + o), v128.load(mean + o)), v128.load(invStd + o));
+      v128.store(xhat + row + o, h);
+      const v = f32x4.add(f32x4.mul(h, v128.load(gamma + o)), v128.load(beta + o));
+      v128.store(out + row + o, f32x4.max(v, floor));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      const h = (load<f32>(x + row + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
+      store<f32>(xhat + row + o, h);
+      const v = h * load<f32>(gamma + o) + load<f32>(beta + o);
+      store<f32>(out + row + o, v < floorS ? floorS : v);
+    }
+  }
+}
+
+// The two per-channel sums of BatchNorm's backward pass in one pass: out: float64
+// [Σ dy[c], Σ dy·xhat[c]] (the float32 product is exact in float64). relu ≠ 0: BatchNorm
+// was followed by a ReLU whose output is y, and dy is the ReLU's output gradient: it is
+// taken where y > 0 only (the ReLU's gradient, fused).
+export function bnGradSums(dy: usize, xhat: usize, y: usize, out: usize, rows: i32, c: i32, relu: i32): void {
+  const s1 = out;
+  const s2 = out + (<usize>c << 3);
+  memory.fill(out, 0, <usize>c << 4);
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const block = bnBlockRows(c);
+  const zero = f32x4.splat(0);
+  const all = i32x4.splat(-1);
+  for (let i0 = 0; i0 < rows; i0 += block) {
+    const i1 = min(rows, i0 + block);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      let a0 = v128.load(o1), a1 = v128.load(o1, 16);
+      let q0 = v128.load(o2), q1 = v128.load(o2, 16);
+      const start = <usize>i0 * rowBytes + (<usize>j << 2);
+      let pd = dy + start;
+      let ph = xhat + start;
+      let py = y + start;
+      for (let i = i0; i < i1; i++) {
+        const mask = relu != 0 ? f32x4.gt(v128.load(py), zero) : all;
+        const d = v128.and(v128.load(pd), mask);
+        const h = v128.load(ph);
+        const d0 = f64x2.promote_low_f32x4(d);
+        const d1 = promoteHigh(d);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, f64x2.promote_low_f32x4(h)));
+        q1 = f64x2.add(q1, f64x2.mul(d1, promoteHigh(h)));
+        pd += rowBytes;
+        ph += rowBytes;
+        py += rowBytes;
+      }
+      v128.store(o1, a0);
+      v128.store(o1, a1, 16);
+      v128.store(o2, q0);
+      v128.store(o2, q1, 16);
+    }
+    for (; j < c; j++) {
+      let a: f64 = 0, q: f64 = 0;
+      const start = <usize>i0 * rowBytes + (<usize>j << 2);
+      let pd = dy + start;
+      let ph = xhat + start;
+      let py = y + start;
+      for (let i = i0; i < i1; i++) {
+        const d: f64 = relu != 0 && !(load<f32>(py) > 0) ? 0 : <f64>load<f32>(pd);
+        a += d;
+        q += d * <f64>load<f32>(ph);
+        pd += rowBytes;
+        ph += rowBytes;
+        py += rowBytes;
+      }
+      const o1 = s1 + (<usize>j << 3);
+      const o2 = s2 + (<usize>j << 3);
+      store<f64>(o1, load<f64>(o1) + a);
+      store<f64>(o2, load<f64>(o2) + q);
+    }
+  }
+}
+
+// BatchNorm's input gradient in one pass: dx = a·dy + b + e·xhat per channel, with
+// coef = float32 [a[c], b[c], e[c]] (a = γ·invStd, b = −a·Σdy/M, e = −a·Σ(dy·xhat)/M,
+// computed by the caller from the whole batch's sums); relu ≠ 0: dy taken where y > 0
+// only, as in bnGradSums.
+export function bnGradInput(
+  dy: usize, xhat: usize, y: usize, coef: usize, dx: usize, rows: i32, c: i32, relu: i32,
+): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  const cb = coef + rowBytes;
+  const ce = coef + 2 * rowBytes;
+  const zero = f32x4.splat(0);
+  const all = i32x4.splat(-1);
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>i * rowBytes;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      const mask = relu != 0 ? f32x4.gt(v128.load(y + row + o), zero) : all;
+      const d = v128.and(v128.load(dy + row + o), mask);
+      const g = f32x4.add(f32x4.mul(v128.load(coef + o), d), v128.load(cb + o));
+      v128.store(dx + row + o, f32x4.add(g, f32x4.mul(v128.load(ce + o), v128.load(xhat + row + o))));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      const d: f32 = relu != 0 && !(load<f32>(y + row + o) > 0) ? 0 : load<f32>(dy + row + o);
+      const g = load<f32>(coef + o) * d + load<f32>(cb + o);
+      store<f32>(dx + row + o, g + load<f32>(ce + o) * load<f32>(xhat + row + o));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Filter gradient of a stride-1 3x3 convolution by Winograd F(2x2, 3x3) — the transpose of
+// winogradConv: the forward pass computes, per tile t and transform element e,
+// M[e, t, o] = Σ_i V[e, t, i]·U[e, i, o] and out = Aᵀ M A, so
+//   dM[e, t, o] = (A dy_t Aᵀ)[e]            (dy_t: the tile's 2x2 outputs, 0 past the edge)
+//   dU[e, i, o] += Σ_t V[e, t, i]·dM[e, t, o]   (16 GEMMs over tiles, accumulated here)
+// and the caller maps dU to the 3x3 filter gradient (Gᵀ dU G). 16 multiply-adds per tile
+// and channel pair instead of 36: used for dense dy (behind BatchNorm). du: [16, ci, co],
+// zeroed by the caller; v: [16, block, ci] and d: [16, block, co] scratch; ci and co
+// multiples of 4.
+export function winogradFilterGrad(
+  xp: usize, dy: usize, du: usize, v: usize, d: usize, n: i32, oh: i32, ow: i32,
+  ci: i32, co: i32, tH: i32, tW: i32, block: i32,
+): void {
+  const tiles = n * tH * tW;
+  const co8 = co & ~7;
+  const ci4 = ci & ~3;
+  for (let t0 = 0; t0 < tiles; t0 += block) {
+    const count = min(block, tiles - t0);
+    winogradInput(xp, v, ci, tH, tW, t0, count);
+    winogradDyTransform(dy, d, oh, ow, co, tH, tW, t0, count);
+    for (let e = 0; e < 16; e++) {
+      const ve = v + (<usize>(e * count * ci) << 2);
+      const de = d + (<usize>(e * count * co) << 2);
+      const ue = du + (<usize>(e * ci * co) << 2);
+      // ue[i, o] += Σ_t ve[t, i]·de[t, o]: the conv filter gradient's register tiles.
+      for (let o = 0; o < co8; o += 8) {
+        let i = 0;
+        for (; i < ci4; i += 4) {
+          tile4x8(ve + (<usize>i << 2), de + (<usize>o << 2), ue + (<usize>(i * co + o) << 2), count,
+            <usize>ci << 2, <usize>co << 2, <usize>co << 2);
+        }
+        for (; i < ci; i++) {
+          tile1x8(ve + (<usize>i << 2), de + (<usize>o << 2), ue + (<usize>(i * co + o) << 2), count,
+            <usize>ci << 2, <usize>co << 2);
+        }
+      }
+      for (let o = co8; o < co; o++) {
+        for (let i = 0; i < ci; i++) {
+          let acc: f32 = 0;
+          for (let t = 0; t < count; t++) {
+            acc += load<f32>(ve + (<usize>(t * ci + i) << 2)) * load<f32>(de + (<usize>(t * co + o) << 2));
+          }
+          const pu = ue + (<usize>(i * co + o) << 2);
+          store<f32>(pu, load<f32>(pu) + acc);
+        }
+      }
+    }
+  }
+}
+
+// D[e, t − t0, o] = (A dy_t Aᵀ)[e] for the tiles t0 .. t0 + count − 1, with A = [[1, 0],
+// [1, 1], [1, −1], [0, −1]]: the gradient of winogradOutput's Aᵀ M A.
+function winogradDyTransform(
+  dy: usize, d: usize, oh: i32, ow: i32, co: i32, tH: i32, tW: i32, t0: i32, count: i32,
+): void {
+  const zero = f32x4.splat(0);
+  const plane = <usize>(count * co) << 2;
+  const row = <usize>(ow * co) << 2;
+  const px = <usize>co << 2;
+  let tx = t0 % tW;
+  let ty = (t0 / tW) % tH;
+  let b = t0 / (tW * tH);
+  for (let t = 0; t < count; t++) {
+    const twoRows = 2 * ty + 1 < oh;
+    const twoCols = 2 * tx + 1 < ow;
+    const src = dy + (<usize>(((b * oh + 2 * ty) * ow + 2 * tx) * co) << 2);
+    const dst = d + (<usize>(t * co) << 2);
+    for (let o = 0; o < co; o += 4) {
+      const p = src + (<usize>o << 2);
+      const y00 = v128.load(p);
+      const y01 = twoCols ? v128.load(p + px) : zero;
+      const y10 = twoRows ? v128.load(p + row) : zero;
+      const y11 = twoRows && twoCols ? v128.load(p + row + px) : zero;
+      // A dy: rows [y00, y01], [y00 + y10, y01 + y11], [y00 − y10, y01 − y11], [−y10, −y11];
+      // then each row [p, q] -> [p, p + q, p − q, −q].
+      const q = dst + (<usize>o << 2);
+      dyRow(q, plane, 0, y00, y01);
+      dyRow(q, plane, 4, f32x4.add(y00, y10), f32x4.add(y01, y11));
+      dyRow(q, plane, 8, f32x4.sub(y00, y10), f32x4.sub(y01, y11));
+      dyRow(q, plane, 12, f32x4.neg(y10), f32x4.neg(y11));
+    }
+    if (++tx == tW) { tx = 0; if (++ty == tH) { ty = 0; b++; } }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function dyRow(q: usize, plane: usize, e0: i32, p: v128, r: v128): void {
+  v128.store(q + <usize>e0 * plane, p);
+  v128.store(q + <usize>(e0 + 1) * plane, f32x4.add(p, r));
+  v128.store(q + <usize>(e0 + 2) * plane, f32x4.sub(p, r));
+  v128.store(q + <usize>(e0 + 3) * plane, f32x4.neg(r));
+}
