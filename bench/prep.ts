@@ -167,7 +167,7 @@ async function timedRun(label: string, dataPath: string, target: string, stages:
     return {
       label, wallS, stages: durations, peakRssMb: peakKb / 1024, audioS, files: status.length, statuses,
       resampleComputeS: split ? Number(split[1]) : undefined, resampleWriteS: split ? Number(split[2]) : undefined, cpuS,
-      stageCpu, load: [loadBefore, loadAfter], featurizeWriteS: Number(/featurize: .*, write ([\d.]+) s/.exec(logText)?.[1] ?? 0),
+      stageCpu, load: [loadBefore, loadAfter], featurizeWriteS: Number(/featurize: .*, write (?:\+ sha256 )?([\d.]+) s/.exec(logText)?.[1] ?? 0),
     };
   } finally {
     await rm(ws, { recursive: true, force: true });
