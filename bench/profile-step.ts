@@ -5,9 +5,6 @@
 //                                 [--sparse 0.4]  (0: dense conv-gradient kernels only)
 //                                 [--winograd 1]  (0: stock XNNPACK forward convolutions)
 //                                 [--fused-ops]   (conv+bias+ReLU as one op, see kernels/ops.ts)
-//                                 [--batch-norm]  (the default CNN with BatchNorm, gradients
-//                                  by the trainer's own path: Replica.gradients, forward.ts;
-//                                  --kernels without the SerBatchNorm* ones = stock-op BN)
 // Last line: key=value summary: step_ms / step_cpu_ms = median wall / CPU time of a step,
 // <kernel>_ms = CPU time per step in that kernel.
 import { parseArgs } from 'node:util';
@@ -16,8 +13,6 @@ import { initBackend, type BackendName } from '../src/model/backend.ts';
 import { setSparseGradThreshold } from '../src/model/kernels/sparsity.ts';
 import { setWinogradConv } from '../src/model/kernels/conv2d.ts';
 import { convBiasRelu } from '../src/model/kernels/ops.ts';
-import { buildModel } from '../src/model/network.ts';
-import { Replica } from '../src/model/train/replica.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,8 +26,6 @@ const { values: opts } = parseArgs({
     winograd: { type: 'string' },
     // Forward written with convBiasRelu (src/model/kernels/ops.ts) instead of model.apply.
     'fused-ops': { type: 'boolean', default: false },
-    // Train-path gradient (Replica.gradients) of buildModel({ batchNorm: true }).
-    'batch-norm': { type: 'boolean', default: false },
   },
 });
 const batch = Number(opts.batch);
@@ -93,15 +86,7 @@ function fusedForward(input: tf.Tensor4D): tf.Tensor {
   return h;
 }
 
-// --batch-norm: the trainer's gradient computation (our forward pass, synchronized-BN
-// code path, one replica) on the default CNN with BatchNorm, same input and labels.
-const bnReplica = opts['batch-norm'] ? new Replica(buildModel({ batchNorm: true }, 0), { seed: 0 }) : null;
-const bnData = bnReplica && { x: x.dataSync() as Float32Array, y: labels.dataSync() as Int32Array };
-const bnIndices = Int32Array.from({ length: batch }, (_, i) => i);
-const bnGrad = bnReplica && new Float32Array(bnReplica.layout.total);
-
 function step(): number {
-  if (bnReplica) return bnReplica.gradients(bnData!, bnIndices, 1, 1 / batch, bnGrad!).lossSum / batch;
   const loss = tf.tidy(() => optimizer.minimize(() =>
     tf.losses.softmaxCrossEntropy(y, opts['fused-ops'] ? fusedForward(x as tf.Tensor4D)
       : model.apply(x, { training: true }) as tf.Tensor), true)!);
@@ -187,7 +172,7 @@ const snake = (s: string) => {
   return k === 'step' ? 'step_kernel' : k;
 };
 const summary = [
-  `backend=${info.name}`, `batch=${batch}`, `batch_norm=${opts['batch-norm']}`, `step_ms=${median(wall).toFixed(1)}`,
+  `backend=${info.name}`, `batch=${batch}`, `step_ms=${median(wall).toFixed(1)}`,
   `step_cpu_ms=${median(cpu).toFixed(1)}`, `kernels_cpu_ms=${total.toFixed(1)}`,
   `peak_rss_mb=${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`,
   ...rows.filter(([, e]) => e.cpu >= 1).map(([n, e]) => `${snake(n)}_ms=${e.cpu.toFixed(1)}`),

@@ -87,14 +87,6 @@ function directConv(
   return out;
 }
 
-/**
- * conv(x, filter), 3x3 stride 1 'same', on the Winograd kernel, or null when the shape is
- * not one it handles (Conv2DBackpropInput's dense case: dy with the rotated filter).
- */
-export function winogradConvSame(backend: BackendWasm, x: TensorInfo, filter: TensorInfo): TensorInfo | null {
-  return winogradConv(backend, x, filter, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 }, null, false);
-}
-
 /** The Winograd convolution, or null when the shape is not one it handles. */
 function winogradConv(
   backend: BackendWasm, x: TensorInfo, filter: TensorInfo, attrs: Attrs, bias: TensorInfo | null, relu: boolean,

@@ -4,12 +4,11 @@
 // dW[kh,kw,i,o] = Σ_pixels xpad[pixel shifted by the tap, i] · dy[pixel, o] directly from a
 // zero-padded copy of x — an implicit im2col, blocked by output row so the working set
 // stays in L1, with 4x8 register tiles. When dy is mostly zeros (behind MaxPool + ReLU)
-// a scatter kernel does only the nonzero dy's multiply-adds instead (see sparsity.ts);
-// a dense dy of a stride-1 3x3 layer (behind BatchNorm) goes to Winograd F(2x2, 3x3).
+// a scatter kernel does only the nonzero dy's multiply-adds instead (see sparsity.ts).
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, byteOffset, dispose, f32Offset, heapF32 } from './wasm_heap.ts';
+import { allocF32, byteOffset, dispose } from './wasm_heap.ts';
 import { simdKernels } from './simd/module.ts';
 import { useSparse } from './sparsity.ts';
 
@@ -43,10 +42,6 @@ export function conv2dBackpropFilter(args: {
       `convolution output [${batchSize},${outHeight},${outWidth},${outChannels}]`);
   }
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-  if (fh === 3 && fw === 3 && sh === 1 && sw === 1 && inChannels % 4 === 0 && outChannels % 4 === 0 &&
-    outHeight > 0 && outWidth > 0 && !useSparse(backend, dy, fw * inChannels)) {
-    return winogradFilterGrad(backend, x, dy, info);
-  }
   const dW = allocF32(backend, filterShape);
   // x zero-padded so that every tap of every output pixel lies inside it.
   const hp = (outHeight - 1) * sh + fh;
@@ -74,52 +69,6 @@ export function conv2dBackpropFilter(args: {
       batchSize, outHeight, outWidth, hp, wp, inChannels, outChannels, fh, fw, sh, sw);
   }
   dispose(backend, xp);
-  return dW;
-}
-
-/**
- * Dense dy of a stride-1 3x3 convolution (behind BatchNorm): Winograd F(2x2, 3x3), the
- * transpose of the forward Winograd kernel — dU[e, i, o] = Σ_tiles V[e]ᵀ·(A dy Aᵀ)[e] in
- * the kernel, then dW = Gᵀ dU G here (float64, once per channel pair).
- */
-function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
-  const tH = Math.ceil(oh / 2);
-  const tW = Math.ceil(ow / 2);
-  const [hp, wp] = [2 * tH + 2, 2 * tW + 2];
-  const block = Math.max(4, Math.min(n * tH * tW, Math.floor(65536 / (16 * (ci + co)))));
-  const dW = allocF32(backend, [3, 3, ci, co]);
-  const xp = allocF32(backend, [n, hp, wp, ci]);
-  const du = allocF32(backend, [16, ci, co]);
-  const v = allocF32(backend, [16, block, ci]);
-  const d = allocF32(backend, [16, block, co]);
-  const k = simdKernels(backend);
-  k.padCopy(byteOffset(backend, x), byteOffset(backend, xp), n, h, w, ci, hp, wp, info.padInfo.top, info.padInfo.left);
-  const plane = ci * co;
-  const u0 = f32Offset(backend, du);
-  heapF32(backend).fill(0, u0, u0 + 16 * plane);
-  k.winogradFilterGrad(byteOffset(backend, xp), byteOffset(backend, dy), byteOffset(backend, du),
-    byteOffset(backend, v), byteOffset(backend, d), n, oh, ow, ci, co, tH, tW, block);
-  const heap = heapF32(backend);
-  const w0 = f32Offset(backend, dW);
-  const t = new Float64Array(12);
-  for (let j = 0; j < plane; j++) {
-    // Gᵀ dU G with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]: rows, then columns.
-    for (let c = 0; c < 4; c++) {
-      const [a, b, e, f] = [heap[u0 + c * plane + j]!, heap[u0 + (4 + c) * plane + j]!,
-        heap[u0 + (8 + c) * plane + j]!, heap[u0 + (12 + c) * plane + j]!];
-      t[c] = a + (b + e) / 2;
-      t[4 + c] = (b - e) / 2;
-      t[8 + c] = (b + e) / 2 + f;
-    }
-    for (let r = 0; r < 3; r++) {
-      const [a, b, e, f] = [t[4 * r]!, t[4 * r + 1]!, t[4 * r + 2]!, t[4 * r + 3]!];
-      heap[w0 + (3 * r) * plane + j] = a + (b + e) / 2;
-      heap[w0 + (3 * r + 1) * plane + j] = (b - e) / 2;
-      heap[w0 + (3 * r + 2) * plane + j] = (b + e) / 2 + f;
-    }
-  }
-  dispose(backend, xp, du, v, d);
   return dW;
 }
 

@@ -6,8 +6,7 @@
 // pixels (only when the forward stride is > 1). Padding fh−1−padTop on top and whatever
 // makes the output exactly the input's height at the bottom (same for width).
 // When dy is mostly zeros (behind MaxPool + ReLU) a scatter kernel does only the nonzero
-// dy's multiply-adds instead (see sparsity.ts); a dense dy of a 3x3 'same' stride-1 layer
-// (behind BatchNorm, whose gradient is dense) goes to our Winograd convolution.
+// dy's multiply-adds instead (see sparsity.ts).
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -15,7 +14,6 @@ import { allocF32, byteOffset, conv2dInto, dispose, f32Offset, heapF32 } from '.
 import { runStockKernel } from './stock.ts';
 import { simdKernels } from './simd/module.ts';
 import { useSparse } from './sparsity.ts';
-import { winogradConvSame } from './conv2d.ts';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -48,20 +46,11 @@ export function conv2dBackpropInput(args: Args): TensorInfo {
   }
 
   if (useSparse(backend, dy, fw * inChannels)) return sparseInputGrad(backend, dy, filter, attrs.inputShape, info);
-  const rotated = allocF32(backend, [fh, fw, outChannels, inChannels]);
-  rotateFilter(heapF32(backend), f32Offset(backend, filter), f32Offset(backend, rotated), fh, fw, inChannels, outChannels);
-  if (sh === 1 && sw === 1 && fh === 3 && fw === 3 && padTop === 1 && padLeft === 1 && padBottom === 1 && padRight === 1) {
-    // A 3x3 'same' stride-1 convolution (dense dy, e.g. behind BatchNorm): our Winograd
-    // kernel when the channel counts suit it.
-    const dx = winogradConvSame(backend, dy, rotated);
-    if (dx != null) {
-      dispose(backend, rotated);
-      return dx;
-    }
-  }
   const dx = allocF32(backend, attrs.inputShape);
+  const rotated = allocF32(backend, [fh, fw, outChannels, inChannels]);
   const dilated = sh > 1 || sw > 1 ? allocF32(backend, [batchSize, dh, dw, outChannels]) : null;
   const heap = heapF32(backend); // after the allocations: they may grow the memory
+  rotateFilter(heap, f32Offset(backend, filter), f32Offset(backend, rotated), fh, fw, inChannels, outChannels);
   if (dilated != null) {
     insertZeros(heap, f32Offset(backend, dy), f32Offset(backend, dilated),
       batchSize, outHeight, outWidth, outChannels, sh, sw);

@@ -11,7 +11,6 @@ import { elementwiseConfigs } from './elementwise.ts';
 import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
 import { installReluGradient, reluGradConfig } from './relu_grad.ts';
 import { saveStockKernel } from './stock.ts';
-import { batchNormConfigs } from './batch_norm.ts';
 
 /** Our kernels, in registration order. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
@@ -24,7 +23,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   batchMatMulConfig,
   ...elementwiseConfigs,
   reluGradConfig,
-  ...batchNormConfigs,
 ];
 
 const registered = new Set<KernelConfig>();

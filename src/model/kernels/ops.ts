@@ -69,25 +69,3 @@ export function convBiasRelu(x: Tensor4D, filter: Tensor4D, bias: Tensor1D, opts
   });
   return op(x, filter, bias) as Tensor4D;
 }
-
-/**
- * conv2d(x, filter), NHWC, dilation 1, no bias or activation — a network's first layer
- * followed by BatchNorm — with the filter's gradient only. tf.conv2d would do, but
- * tf.fused.conv2d (what the layer is otherwise) is a custom op that computes the input's
- * gradient eagerly: one dense Conv2DBackpropInput over the whole first activation (a
- * quarter of the dense gradient work of a BN step), for nothing. Any backend.
- */
-export function convFirstLayer(x: Tensor4D, filter: Tensor4D, opts: { strides?: number | [number, number]; pad: 'same' | 'valid' }): Tensor4D {
-  const strides = opts.strides ?? 1;
-  const pad = opts.pad;
-  const op = tf.customGrad((...args: Array<Tensor | GradSaveFunc>) => {
-    const [f, save] = args as [Tensor4D, GradSaveFunc];
-    save([f]);
-    return {
-      value: tf.conv2d(x, f, strides, pad),
-      gradFunc: (dy: Tensor4D, saved: Tensor[]) => [tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-        { strides, pad, dataFormat: 'NHWC', filterShape: (saved[0] as Tensor4D).shape }) as Tensor4D],
-    };
-  });
-  return op(filter) as Tensor4D;
-}

@@ -7,17 +7,11 @@
 //  - the ops are the ones tfjs-layers itself uses (fused conv2d/matMul with bias+ReLU),
 //    so the wasm kernels tuned for them apply; in training, conv + bias + ReLU is our
 //    convBiasRelu (one FusedConv2D pass forward; tfjs would record conv, add and relu
-//    separately) and the first conv layer computes no input gradient (with or without
-//    BatchNorm after it: convFirstLayer);
-//  - on wasm, training-mode BatchNorm (and the ReLU after it) runs as four fused SIMD
-//    passes (kernels/batch_norm.ts); elsewhere as stock tfjs ops.
+//    separately) and the first conv layer computes no input gradient.
 // In inference mode it computes what model.predict computes (tested).
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from '../network.ts';
-import { convBiasRelu, convFirstLayer } from '../kernels/ops.ts';
-import {
-  batchNormGradInput, batchNormGradSums, batchNormMoments, batchNormNormalize, fusedBatchNormAvailable,
-} from '../kernels/batch_norm.ts';
+import { convBiasRelu } from '../kernels/ops.ts';
 import type { Exchange } from './sync.ts';
 
 /** Layer types the forward pass supports (everything buildModel produces). */
@@ -57,15 +51,6 @@ function weight(layer: tf.layers.Layer, leaf: string): tf.Variable {
   return w.read() as tf.Variable;
 }
 
-/** An Activation('relu') or a ReLU layer without max value / threshold / slope. */
-function isPlainRelu(layer: tf.layers.Layer | undefined): boolean {
-  if (layer == null) return false;
-  const cls = layer.getClassName();
-  const cfg = layer.getConfig() as Record<string, unknown>;
-  if (cls === 'Activation') return cfg.activation === 'relu';
-  return cls === 'ReLU' && cfg.maxValue == null && !cfg.threshold && !cfg.negativeSlope;
-}
-
 function pair(v: unknown, name: string): [number, number] {
   const a = Array.isArray(v) ? v : [v, v];
   if (a.length !== 2 || !a.every((n) => Number.isInteger(n))) throw new Error(`forward: bad ${name} ${JSON.stringify(v)}`);
@@ -85,9 +70,7 @@ export function checkSupported(model: tf.LayersModel): void {
 /** Logits [n, classes] for input [n, H, W, 1]. */
 export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
   let x: tf.Tensor = input;
-  const layers = model.layers;
-  for (let li = 0; li < layers.length; li++) {
-    const layer = layers[li]!;
+  for (const layer of model.layers) {
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as Record<string, unknown>;
     switch (cls) {
@@ -100,13 +83,6 @@ export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: Forward
           // x === input: the network's first layer, whose input needs no gradient.
           x = convBiasRelu(x as tf.Tensor4D, weight(layer, 'kernel') as tf.Tensor4D, weight(layer, 'bias') as tf.Tensor1D, {
             strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid', inputGradient: x !== input,
-          });
-          break;
-        }
-        if (opts.training && x === input && !useBias && activationOf(layer) === 'linear' && dilations[0] === 1 && dilations[1] === 1) {
-          // The first conv before BatchNorm: no gradient for the network's input.
-          x = convFirstLayer(x as tf.Tensor4D, weight(layer, 'kernel') as tf.Tensor4D, {
-            strides: pair(cfg.strides, 'strides'), pad: cfg.padding as 'same' | 'valid',
           });
           break;
         }
@@ -161,11 +137,7 @@ export function forward(model: tf.LayersModel, input: tf.Tensor4D, opts: Forward
         const gamma = weight(layer, 'gamma');
         const beta = weight(layer, 'beta');
         if (opts.training) {
-          // BN -> ReLU (buildModel's order): the fused kernels apply the ReLU and its
-          // gradient in BN's own passes.
-          const relu = fusedBatchNormAvailable() && isPlainRelu(layers[li + 1]);
-          x = batchNormTrain(x as tf.Tensor4D, gamma, beta, eps, layer.name, opts, relu);
-          if (relu) li += 1;
+          x = batchNormTrain(x as tf.Tensor4D, gamma, beta, eps, layer.name, opts);
         } else {
           x = tf.batchNorm(x as tf.Tensor4D, weight(layer, 'moving_mean'), weight(layer, 'moving_variance'),
             beta, gamma, eps);
@@ -220,38 +192,26 @@ export function emptyShardBatchNormExchanges(model: tf.LayersModel, exchange: Ex
   for (const c of [...bnChannels].reverse()) exchange.allGather(new Float64Array(2 * c));
 }
 
-// This shard's per-channel mean and M2 with stock tfjs ops (any backend).
-function stockMoments(xs: tf.Tensor4D): { mean: Float64Array; m2: Float64Array } {
-  const [mean, m2] = tf.tidy(() => {
-    const m = tf.mean(xs, [0, 1, 2]);
-    const d = tf.sum(tf.square(tf.sub(xs, m)), [0, 1, 2]);
-    return [m.dataSync(), d.dataSync()];
-  });
-  return { mean: Float64Array.from(mean), m2: Float64Array.from(m2) };
-}
-
-/** Training-mode BN of x (then ReLU when `relu`: only on the fused path). */
 function batchNormTrain(
   x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable, eps: number, name: string, opts: ForwardOptions,
-  relu = false,
 ): tf.Tensor4D {
   const exchange = opts.exchange;
   const channels = x.shape[3];
-  // On wasm with our kernels: fused SIMD passes (kernels/batch_norm.ts); elsewhere stock
-  // tfjs ops. Both exchange the same vectors, so the replicas' protocol is the same.
-  const fused = fusedBatchNormAvailable();
-  if (relu && !fused) throw new Error('batchNormTrain: a fused ReLU needs the fused kernels');
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const xs = xIn as tf.Tensor4D;
     const localCount = xs.shape[0] * xs.shape[1] * xs.shape[2];
     // This shard's mean and M2 (sum of squared deviations from its own mean): combining
     // those is exact, unlike sum/sum-of-squares in float32.
-    const local = fused ? batchNormMoments(xs) : stockMoments(xs);
+    const [localMean, localM2] = tf.tidy(() => {
+      const m = tf.mean(xs, [0, 1, 2]);
+      const d = tf.sum(tf.square(tf.sub(xs, m)), [0, 1, 2]);
+      return [m.dataSync(), d.dataSync()];
+    });
     const packed = new Float64Array(1 + 2 * channels);
     packed[0] = localCount;
-    packed.set(local.mean, 1);
-    packed.set(local.m2, 1 + channels);
+    packed.set(localMean, 1);
+    packed.set(localM2, 1 + channels);
     const { count, mean, m2 } = combineMoments(exchange ? exchange.allGather(packed) : [packed], channels);
     const invStd = new Float32Array(channels);
     const meanF = new Float32Array(channels);
@@ -264,31 +224,18 @@ function batchNormTrain(
     }
     opts.onBatchStats?.(name, { mean, varUnbiased });
     const invStdT = tf.tensor1d(invStd);
-    let xhat: tf.Tensor;
-    let value: tf.Tensor;
-    if (fused) {
-      ({ xhat, y: value } = batchNormNormalize(xs, tf.tensor1d(meanF), invStdT, g, b, relu));
-    } else {
-      xhat = tf.mul(tf.sub(xs, tf.tensor1d(meanF)), invStdT);
-      value = tf.add(tf.mul(xhat, g), b);
-    }
-    save(relu ? [xhat, g, invStdT, value] : [xhat, g, invStdT]);
+    const xhat = tf.mul(tf.sub(xs, tf.tensor1d(meanF)), invStdT);
+    const value = tf.add(tf.mul(xhat, g), b);
+    save([xhat, g, invStdT]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const dyT = dy as tf.Tensor4D;
-      const [xh, gm, inv, reluOut] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
-      if (fused) {
-        const sums = batchNormGradSums(dyT, xh, reluOut);
-        const total = exchange ? sumParts(exchange.allGather(sums), 2 * channels) : sums;
-        const dx = batchNormGradInput(dyT, xh, gm.dataSync() as Float32Array, invStd, total, count, reluOut);
-        // gamma/beta gradients of this shard only: the trainer sums shards like any weight.
-        return [dx, tf.tensor1d(Float32Array.from(sums.subarray(channels))), tf.tensor1d(Float32Array.from(sums.subarray(0, channels)))];
-      }
+      const [xh, gm, inv] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
       const sumDy = tf.sum(dyT, [0, 1, 2]);
       const sumDyXhat = tf.sum(tf.mul(dyT, xh), [0, 1, 2]);
-      const localSums = new Float64Array(2 * channels);
-      localSums.set(sumDy.dataSync(), 0);
-      localSums.set(sumDyXhat.dataSync(), channels);
-      const total = exchange ? sumParts(exchange.allGather(localSums), 2 * channels) : localSums;
+      const local = new Float64Array(2 * channels);
+      local.set(sumDy.dataSync(), 0);
+      local.set(sumDyXhat.dataSync(), channels);
+      const total = exchange ? sumParts(exchange.allGather(local), 2 * channels) : local;
       const gSumDy = tf.tensor1d(Float32Array.from(total.subarray(0, channels)));
       const gSumDyXhat = tf.tensor1d(Float32Array.from(total.subarray(channels)));
       // dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy xhat)), sums over the whole batch

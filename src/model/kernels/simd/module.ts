@@ -34,14 +34,6 @@ export interface SimdKernels {
   reluGrad(dy: number, x: number, out: number, n: number): void;
   cropCopy(xp: number, x: number, n: number, h: number, w: number, c: number, hp: number,
     wp: number, pt: number, pl: number): void;
-  winogradFilterGrad(xp: number, dy: number, du: number, v: number, d: number, n: number, oh: number,
-    ow: number, ci: number, co: number, tH: number, tW: number, block: number): void;
-  bnMoments(x: number, out: number, rows: number, c: number): void;
-  bnNormalize(x: number, mean: number, invStd: number, gamma: number, beta: number, xhat: number,
-    out: number, rows: number, c: number, relu: number): void;
-  bnGradSums(dy: number, xhat: number, y: number, out: number, rows: number, c: number, relu: number): void;
-  bnGradInput(dy: number, xhat: number, y: number, coef: number, dx: number, rows: number, c: number,
-    relu: number): void;
 }
 
 // The project's TypeScript lib settings (ES2023 + node types) do not declare the
