@@ -46,20 +46,57 @@ export const AUDIO_COLUMNS: ColumnSpec[] = [
 ];
 
 /**
+ * An audio.parquet being written under a temporary sibling name (`tmpPath`) and renamed
+ * into place by close(), so a failed or killed run never leaves a complete-looking file.
+ */
+abstract class TempAudioParquet {
+  readonly tmpPath: string;
+  protected readonly writer: ParquetRowsWriter;
+  protected done = false;
+
+  constructor(readonly path: string, opts: ConstructorParameters<typeof ParquetRowsWriter>[2] = {}) {
+    this.tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    this.writer = new ParquetRowsWriter(this.tmpPath, AUDIO_COLUMNS, opts);
+  }
+
+  /** What close() writes before the footer. */
+  protected finish(): void {}
+
+  /** Footer, then rename into place. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.finish();
+      this.writer.close();
+      renameSync(this.tmpPath, this.path);
+    } catch (err) {
+      this.writer.abort();
+      void rm(this.tmpPath, { force: true });
+      throw err;
+    }
+  }
+
+  /** Give up: close and delete the temporary file. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.writer.abort();
+    await rm(this.tmpPath, { force: true });
+  }
+}
+
+/**
  * audio.parquet with every clip's place reserved. Written under a temporary sibling
  * name (`tmpPath`, where the samples go) and renamed into place by close(), so a failed
  * or killed run never leaves a complete-looking audio.parquet.
  */
-export class AudioParquetLayout {
-  readonly tmpPath: string;
+export class AudioParquetLayout extends TempAudioParquet {
   /** Byte offset in tmpPath of each clip's samples (null for an empty clip). */
   readonly offsets: (number | null)[] = [];
-  private readonly writer: ParquetRowsWriter;
-  private done = false;
 
-  constructor(readonly path: string, clips: readonly PlannedClip[], rowGroupSize = AUDIO_ROW_GROUP) {
-    this.tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-    this.writer = new ParquetRowsWriter(this.tmpPath, AUDIO_COLUMNS);
+  constructor(path: string, clips: readonly PlannedClip[], rowGroupSize = AUDIO_ROW_GROUP) {
+    super(path);
     try {
       for (let i = 0; i < clips.length; i += rowGroupSize) {
         const c = clips.slice(i, i + rowGroupSize);
@@ -78,27 +115,6 @@ export class AudioParquetLayout {
     }
   }
 
-  /** Footer, then rename into place. Every clip's samples must have been written. */
-  close(): void {
-    if (this.done) return;
-    this.done = true;
-    try {
-      this.writer.close();
-      renameSync(this.tmpPath, this.path);
-    } catch (err) {
-      this.writer.abort();
-      void rm(this.tmpPath, { force: true });
-      throw err;
-    }
-  }
-
-  /** Give up: close and delete the temporary file. */
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    this.writer.abort();
-    await rm(this.tmpPath, { force: true });
-  }
 }
 
 /** Write clips' samples into their reserved places (any thread): [byte offset, samples] pairs. */
@@ -121,17 +137,13 @@ export function writeSamplesAt(path: string, pieces: readonly [offset: number, s
  * every full row group is written at once. Under a temporary name until close(), like
  * AudioParquetLayout. `onWrite` sees every byte written, in order (to hash the file).
  */
-export class AudioParquetAppender {
-  readonly tmpPath: string;
-  private readonly writer: ParquetRowsWriter;
+export class AudioParquetAppender extends TempAudioParquet {
   private readonly rowGroupSize: number;
   private rows: { clip: PlannedClip; page: EncodedPage }[] = [];
-  private done = false;
 
-  constructor(readonly path: string, opts: { onWrite?: (bytes: Uint8Array) => void; rowGroupSize?: number } = {}) {
-    this.tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  constructor(path: string, opts: { onWrite?: (bytes: Uint8Array) => void; rowGroupSize?: number } = {}) {
+    super(path, { compression: 'zstd', onWrite: opts.onWrite });
     this.rowGroupSize = opts.rowGroupSize ?? AUDIO_ROW_GROUP;
-    this.writer = new ParquetRowsWriter(this.tmpPath, AUDIO_COLUMNS, { compression: 'zstd', onWrite: opts.onWrite });
   }
 
   /** The next clip, with its samples as an encoded ZSTD page (`clip.length` values). */
@@ -154,27 +166,9 @@ export class AudioParquetAppender {
     this.rows = [];
   }
 
-  /** Last row group, footer, rename into place. */
-  close(): void {
-    if (this.done) return;
-    this.done = true;
-    try {
-      this.flush();
-      this.writer.close();
-      renameSync(this.tmpPath, this.path);
-    } catch (err) {
-      this.writer.abort();
-      void rm(this.tmpPath, { force: true });
-      throw err;
-    }
-  }
-
-  /** Give up: close and delete the temporary file. */
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    this.writer.abort();
-    await rm(this.tmpPath, { force: true });
+  /** The last row group. */
+  protected override finish(): void {
+    this.flush();
   }
 }
 
